@@ -1,0 +1,829 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using SocketIO.Typed.Buffers;
+using SocketIO.Typed.EngineIO.Protocol;
+
+namespace SocketIO.Typed.AspNetCore.EngineIO;
+
+/// <summary>
+/// One Engine.IO v4 session: an ordered send queue, the heartbeat, and whichever transport carries it
+/// (long-polling, WebSocket, or polling upgraded to WebSocket).
+/// </summary>
+public sealed class EngineIOSocket
+{
+    private const int ReceiveChunk = 4096;
+
+    private readonly EngineIOServer _server;
+    private readonly EngineIOServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<EncodedPacket> _queue = Channel.CreateUnbounded<EncodedPacket>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    private readonly object _gate = new();
+    private readonly ITimer _timer;
+
+    private bool _awaitingPong;
+    private bool _closed;
+    private bool _finalized;
+    private EncodedPacket? _releasePendingGetWith;
+    private int _getActive;
+    private int _postActive;
+    private CancellationTokenSource? _getCts;
+    private UpgradeState _upgrade;
+
+    internal EngineIOSocket(EngineIOServer server, string id, bool webSocket, EngineIORequestInfo request)
+    {
+        _server = server;
+        _options = server.Options;
+        _logger = server.Logger;
+        Id = id;
+        IsWebSocket = webSocket;
+        Request = request;
+        _timer = _options.TimeProvider.CreateTimer(static state => ((EngineIOSocket)state!).OnTimer(), this,
+            Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private enum UpgradeState
+    {
+        None,
+        Probing,
+        Upgraded,
+    }
+
+    /// <summary>The session id.</summary>
+    public string Id { get; }
+
+    /// <summary>The name of the current transport: <c>polling</c> or <c>websocket</c>.</summary>
+    public string Transport => IsWebSocket ? "websocket" : "polling";
+
+    /// <summary>Whether the session currently runs over WebSocket.</summary>
+    public bool IsWebSocket { get; private set; }
+
+    /// <summary>The handshake request.</summary>
+    public EngineIORequestInfo Request { get; }
+
+    /// <summary>Whether the session is open.</summary>
+    public bool IsOpen => !Volatile.Read(ref _closed);
+
+    /// <summary>The handler that receives messages; set it when the server reports the new session.</summary>
+    public IEngineIOSocketHandler? Handler { get; set; }
+
+    /// <summary>Queues a packet. The queue takes its own reference; the caller keeps (and releases) its own.</summary>
+    /// <param name="packet">The packet.</param>
+    /// <returns><see langword="false"/> when the session is closed and the packet was not queued.</returns>
+    public bool Send(EncodedPacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        if (Volatile.Read(ref _closed))
+        {
+            return false;
+        }
+
+        packet.AddRef();
+        if (!_queue.Writer.TryWrite(packet))
+        {
+            packet.Release();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Sends a text message.</summary>
+    /// <param name="text">The message.</param>
+    /// <returns><see langword="false"/> when the session is closed.</returns>
+    public bool Send(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        EncodedPacket packet = EncodedPacket.CreateText(EngineIOPacketType.Message, Encoding.UTF8.GetBytes(text));
+        try
+        {
+            return Send(packet);
+        }
+        finally
+        {
+            packet.Release();
+        }
+    }
+
+    /// <summary>Sends a binary message.</summary>
+    /// <param name="data">The bytes; they must not change until sent.</param>
+    /// <returns><see langword="false"/> when the session is closed.</returns>
+    public bool SendBinary(ReadOnlyMemory<byte> data)
+    {
+        EncodedPacket packet = EncodedPacket.CreateBinary(data);
+        try
+        {
+            return Send(packet);
+        }
+        finally
+        {
+            packet.Release();
+        }
+    }
+
+    /// <summary>Closes the session after the queued packets are sent (reason <c>forced close</c>).</summary>
+    public void Close() => CloseCore("forced close", graceful: true, EncodedPacket.Close);
+
+    internal void Start()
+    {
+        // engine.io starts the ping timer when the open packet is sent.
+        _timer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
+    }
+
+    internal void CloseCore(string reason, bool graceful, EncodedPacket? releasePendingGetWith)
+    {
+        CancellationTokenSource? pendingGet;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
+            _releasePendingGetWith = releasePendingGetWith;
+            pendingGet = _getCts;
+        }
+
+        if (graceful && !IsWebSocket)
+        {
+            // The next (or pending) poll receives what is still queued, then the close packet.
+            _queue.Writer.TryWrite(EncodedPacket.Close);
+        }
+
+        _queue.Writer.TryComplete();
+        if (!graceful)
+        {
+            DrainAndRelease();
+        }
+
+        EngineIOServerLog.SessionClosed(_logger, Id, reason);
+        try
+        {
+            Handler?.OnClose(this, reason);
+        }
+#pragma warning disable CA1031 // a handler failure must not stop the session from closing
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            EngineIOServerLog.HandlerFailed(_logger, e, Id);
+        }
+
+        CancelQuietly(pendingGet);
+        if (IsWebSocket || !graceful)
+        {
+            FinalizeSession();
+        }
+        else
+        {
+            // Keep the session findable so the client's next poll gets the queued packets and the close packet.
+            _timer.Change(_options.PingTimeout, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void FinalizeSession()
+    {
+        lock (_gate)
+        {
+            if (_finalized)
+            {
+                return;
+            }
+
+            _finalized = true;
+        }
+
+        _timer.Dispose();
+        _server.Remove(this);
+        DrainAndRelease();
+    }
+
+    private void DrainAndRelease()
+    {
+        while (_queue.Reader.TryRead(out EncodedPacket? packet))
+        {
+            packet.Release();
+        }
+    }
+
+    private void OnTimer()
+    {
+        if (Volatile.Read(ref _closed))
+        {
+            FinalizeSession();
+            return;
+        }
+
+        if (_awaitingPong)
+        {
+            CloseCore("ping timeout", graceful: false, EncodedPacket.Close);
+            return;
+        }
+
+        // engine.io v4: the server sends ping, the client answers pong within pingTimeout.
+        _awaitingPong = true;
+        _timer.Change(_options.PingTimeout, Timeout.InfiniteTimeSpan);
+        Send(EncodedPacket.Ping);
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    /// <summary>Handles one decoded packet from the client. Returns false on a protocol error (the session is closed).</summary>
+    private bool OnPacket(EngineIOPacketType type, ReadOnlyMemory<byte> data, bool isBinary)
+    {
+        switch (type)
+        {
+            case EngineIOPacketType.Pong:
+                if (_awaitingPong)
+                {
+                    _awaitingPong = false;
+                    _timer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
+                }
+
+                return true;
+            case EngineIOPacketType.Message:
+                lock (_gate)
+                {
+                    if (_closed)
+                    {
+                        return true;
+                    }
+
+                    try
+                    {
+                        Handler?.OnMessage(this, data, isBinary);
+                    }
+#pragma warning disable CA1031 // a handler failure is logged; it must not break the transport loop
+                    catch (Exception e)
+#pragma warning restore CA1031
+                    {
+                        EngineIOServerLog.HandlerFailed(_logger, e, Id);
+                    }
+                }
+
+                return true;
+            case EngineIOPacketType.Close:
+                // The client closes: a pending poll is released with noop (engine.io behaviour).
+                CloseCore("transport close", graceful: false, EncodedPacket.Noop);
+                return true;
+            case EngineIOPacketType.Noop:
+                return true;
+            default:
+                // A client ping over EIO4 ("invalid heartbeat direction"), open or a stray upgrade packet.
+                CloseCore("parse error", graceful: false, EncodedPacket.Close);
+                return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- long-polling
+
+    internal async Task HandlePollAsync(HttpContext context)
+    {
+        if (Interlocked.Exchange(ref _getActive, 1) == 1)
+        {
+            // A second concurrent GET: the first gets "1", this one 400, and the session ends.
+            await _server.WriteErrorAsync(context, EngineIOErrorCode.BadRequest, "Overlapping poll requests").ConfigureAwait(false);
+            CloseCore("transport error", graceful: false, EncodedPacket.Close);
+            return;
+        }
+
+        CancellationTokenSource? cts = null;
+        try
+        {
+            if (_upgrade == UpgradeState.Probing)
+            {
+                await WritePollResponseAsync(context, EncodedPacket.Noop).ConfigureAwait(false);
+                return;
+            }
+
+            if (!Volatile.Read(ref _closed) && !_queue.Reader.TryPeek(out _))
+            {
+                cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                lock (_gate)
+                {
+                    _getCts = cts;
+                }
+
+                try
+                {
+                    if (!_closed && _upgrade != UpgradeState.Probing)
+                    {
+                        await _queue.Reader.WaitToReadAsync(cts.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Woken by close, an upgrade probe, or the client going away: handled below.
+                }
+
+                lock (_gate)
+                {
+                    _getCts = null;
+                }
+
+                if (context.RequestAborted.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (_upgrade == UpgradeState.Probing)
+                {
+                    await WritePollResponseAsync(context, EncodedPacket.Noop).ConfigureAwait(false);
+                    return;
+                }
+
+                if (_closed && !_queue.Reader.TryPeek(out _))
+                {
+                    await WritePollResponseAsync(context, _releasePendingGetWith ?? EncodedPacket.Close).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            await WriteQueuedAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            cts?.Dispose();
+            Volatile.Write(ref _getActive, 0);
+            if (_closed)
+            {
+                FinalizeSession();
+            }
+        }
+    }
+
+    private async Task WriteQueuedAsync(HttpContext context)
+    {
+        using var payload = new PooledBufferWriter();
+        bool first = true;
+        while (_queue.Reader.TryRead(out EncodedPacket? packet))
+        {
+            try
+            {
+                if (!packet.Text.IsEmpty)
+                {
+                    EngineIOWriter.WritePollingRecord(payload, packet.Text.Span, isBinary: false, first);
+                    first = false;
+                }
+
+                for (int i = 0; i < packet.AttachmentCount; i++)
+                {
+                    EngineIOWriter.WritePollingRecord(payload, packet.GetAttachment(i).Span, isBinary: true, first);
+                    first = false;
+                }
+            }
+            finally
+            {
+                packet.Release();
+            }
+        }
+
+        await WritePayloadAsync(context, payload.WrittenMemory).ConfigureAwait(false);
+    }
+
+    private Task WritePollResponseAsync(HttpContext context, EncodedPacket packet) => WritePayloadAsync(context, packet.Text);
+
+    private async Task WritePayloadAsync(HttpContext context, ReadOnlyMemory<byte> payload)
+    {
+        HttpResponse response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/plain; charset=UTF-8";
+        string? encoding = _options.HttpCompression && payload.Length >= _options.HttpCompressionThreshold
+            ? SelectEncoding(context.Request.Headers.AcceptEncoding)
+            : null;
+        try
+        {
+            if (encoding is null)
+            {
+                response.ContentLength = payload.Length;
+                await response.Body.WriteAsync(payload, context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+
+            response.Headers.ContentEncoding = encoding;
+            Stream body = response.Body;
+            Stream compressor = encoding == "gzip"
+                ? new GZipStream(body, CompressionLevel.Fastest, leaveOpen: true)
+                : new DeflateStream(body, CompressionLevel.Fastest, leaveOpen: true);
+            await using (compressor.ConfigureAwait(false))
+            {
+                await compressor.WriteAsync(payload, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away mid-response; the heartbeat will notice if it does not come back.
+        }
+    }
+
+    private static string? SelectEncoding(string? acceptEncoding)
+    {
+        if (string.IsNullOrEmpty(acceptEncoding))
+        {
+            return null;
+        }
+
+        if (acceptEncoding.Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            return "gzip";
+        }
+
+        return acceptEncoding.Contains("deflate", StringComparison.OrdinalIgnoreCase) ? "deflate" : null;
+    }
+
+    internal async Task HandlePostAsync(HttpContext context)
+    {
+        if (Interlocked.Exchange(ref _postActive, 1) == 1)
+        {
+            await _server.WriteErrorAsync(context, EngineIOErrorCode.BadRequest, "Overlapping data requests").ConfigureAwait(false);
+            CloseCore("transport error", graceful: false, EncodedPacket.Close);
+            return;
+        }
+
+        byte[]? buffer = null;
+        try
+        {
+            if (context.Request.ContentType?.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                // engine.io v4 polling payloads are text; binary bodies are an EIO3 feature.
+                await _server.WriteErrorAsync(context, EngineIOErrorCode.BadRequest, "Binary payloads are not supported over EIO4 polling").ConfigureAwait(false);
+                CloseCore("transport error", graceful: false, EncodedPacket.Close);
+                return;
+            }
+
+            int max = _options.MaxHttpBufferSize;
+            long? declared = context.Request.ContentLength;
+            if (declared > max)
+            {
+                EngineIOServerLog.PayloadTooLarge(_logger, Id, declared.Value, max);
+                await WriteStatusAsync(context, StatusCodes.Status413PayloadTooLarge).ConfigureAwait(false);
+                CloseCore("transport error", graceful: false, EncodedPacket.Close);
+                return;
+            }
+
+            buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(declared ?? ReceiveChunk, max) + 1);
+            int length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > max)
+                    {
+                        break;
+                    }
+
+                    byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                int read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+
+            if (length > max)
+            {
+                EngineIOServerLog.PayloadTooLarge(_logger, Id, length, max);
+                await WriteStatusAsync(context, StatusCodes.Status413PayloadTooLarge).ConfigureAwait(false);
+                CloseCore("transport error", graceful: false, EncodedPacket.Close);
+                return;
+            }
+
+            ReadOnlyMemory<byte> payload = buffer.AsMemory(0, length);
+            if (!ValidatePayload(payload))
+            {
+                EngineIOServerLog.MalformedPacket(_logger, Id);
+                await _server.WriteErrorAsync(context, EngineIOErrorCode.BadRequest, "Malformed payload").ConfigureAwait(false);
+                CloseCore("parse error", graceful: false, EncodedPacket.Close);
+                return;
+            }
+
+            while (EngineIOParser.TryReadRecord(ref payload, out ReadOnlyMemory<byte> record))
+            {
+                EngineIOParser.TryDecodePollingRecord(record, out EngineIOPacket packet);
+                if (!OnPacket(packet.Type, packet.Data, packet.IsBinary))
+                {
+                    break;
+                }
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "text/html";
+            context.Response.ContentLength = 2;
+            await context.Response.Body.WriteAsync("ok"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client aborted its POST; what was not fully received is not processed.
+        }
+        catch (IOException e)
+        {
+            EngineIOServerLog.TransportError(_logger, e, Id);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            Volatile.Write(ref _postActive, 0);
+        }
+    }
+
+    // Every record of a POST is checked before any is delivered, so a malformed payload changes nothing.
+    private static bool ValidatePayload(ReadOnlyMemory<byte> payload)
+    {
+        if (payload.IsEmpty)
+        {
+            return false;
+        }
+
+        while (EngineIOParser.TryReadRecord(ref payload, out ReadOnlyMemory<byte> record))
+        {
+            if (!EngineIOParser.TryDecodePollingRecord(record, out _))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static Task WriteStatusAsync(HttpContext context, int status)
+    {
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    // ---------------------------------------------------------------- WebSocket
+
+    /// <summary>Runs a session that was opened over WebSocket: the open packet goes first, then the queue.</summary>
+    internal async Task RunWebSocketAsync(WebSocket webSocket, EncodedPacket openPacket)
+    {
+        IsWebSocket = true;
+        Send(openPacket);
+        Task sending = SendLoopAsync(webSocket);
+        await ReceiveLoopAsync(webSocket, upgrading: false).ConfigureAwait(false);
+        await sending.ConfigureAwait(false);
+    }
+
+    /// <summary>Runs an upgrade attempt: probe, then the <c>upgrade</c> packet, then this WebSocket carries the session.</summary>
+    internal async Task RunUpgradeAsync(WebSocket webSocket)
+    {
+        using var timeout = new CancellationTokenSource(_options.UpgradeTimeout, _options.TimeProvider);
+        Task? sending = null;
+        try
+        {
+            sending = await ReceiveUpgradeAsync(webSocket, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The upgrade timed out: the session stays on polling.
+        }
+        catch (WebSocketException e)
+        {
+            EngineIOServerLog.TransportError(_logger, e, Id);
+        }
+
+        if (sending is null)
+        {
+            if (_upgrade == UpgradeState.Probing)
+            {
+                _upgrade = UpgradeState.None;
+            }
+
+            webSocket.Abort();
+            return;
+        }
+
+        await ReceiveLoopAsync(webSocket, upgrading: true).ConfigureAwait(false);
+        await sending.ConfigureAwait(false);
+    }
+
+    private async Task<Task?> ReceiveUpgradeAsync(WebSocket webSocket, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64);
+        try
+        {
+            while (true)
+            {
+                ValueWebSocketReceiveResult result = await webSocket.ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+                if (result.MessageType != WebSocketMessageType.Text || !result.EndOfMessage || _closed)
+                {
+                    return null;
+                }
+
+                ReadOnlySpan<byte> text = buffer.AsSpan(0, result.Count);
+                if (text.SequenceEqual("2probe"u8) && _upgrade == UpgradeState.None)
+                {
+                    await webSocket.SendAsync(EncodedPacket.PongProbe.Text, WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+                    CancellationTokenSource? pending;
+                    lock (_gate)
+                    {
+                        _upgrade = UpgradeState.Probing;
+                        pending = _getCts;
+                    }
+
+                    // engine.io: release the pending poll with noop so the client can finish the upgrade.
+                    CancelQuietly(pending);
+                }
+                else if (text.SequenceEqual("5"u8) && _upgrade == UpgradeState.Probing)
+                {
+                    lock (_gate)
+                    {
+                        if (_closed)
+                        {
+                            return null;
+                        }
+
+                        _upgrade = UpgradeState.Upgraded;
+                        IsWebSocket = true;
+                    }
+
+                    EngineIOServerLog.Upgraded(_logger, Id);
+                    return SendLoopAsync(webSocket);
+                }
+                else
+                {
+                    return null;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Whether a polling request may still be served (it may not after an upgrade).</summary>
+    internal bool AcceptsPolling => _upgrade != UpgradeState.Upgraded && !IsWebSocket;
+
+    /// <summary>Whether an upgrade may start now.</summary>
+    internal bool CanUpgrade => _upgrade == UpgradeState.None && !IsWebSocket && !_closed;
+
+    private async Task ReceiveLoopAsync(WebSocket webSocket, bool upgrading)
+    {
+        _ = upgrading;
+        int max = _options.MaxHttpBufferSize;
+        string reason = "transport close";
+        try
+        {
+            while (!_closed)
+            {
+                // Zero-byte read while idle: an idle session holds no receive buffer.
+                ValueWebSocketReceiveResult result = await webSocket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+                try
+                {
+                    int count = 0;
+                    bool tooLarge = false;
+                    do
+                    {
+                        if (count == buffer.Length)
+                        {
+                            if (count > max)
+                            {
+                                tooLarge = true;
+                                break;
+                            }
+
+                            byte[] bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                            buffer.AsSpan(0, count).CopyTo(bigger);
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = bigger;
+                        }
+
+                        result = await webSocket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).ConfigureAwait(false);
+                        count += result.Count;
+                    }
+                    while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+
+                    if (tooLarge || count > max)
+                    {
+                        EngineIOServerLog.PayloadTooLarge(_logger, Id, count, max);
+                        await webSocket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", CancellationToken.None).ConfigureAwait(false);
+                        reason = "transport error";
+                        break;
+                    }
+
+                    ReadOnlyMemory<byte> message = buffer.AsMemory(0, count);
+                    if (result.MessageType == WebSocketMessageType.Binary)
+                    {
+                        OnPacket(EngineIOPacketType.Message, message, isBinary: true);
+                    }
+                    else if (!EngineIOParser.TryReadTextPacketType(message.Span, out EngineIOPacketType type))
+                    {
+                        EngineIOServerLog.MalformedPacket(_logger, Id);
+                        reason = "parse error";
+                        break;
+                    }
+                    else if (!OnPacket(type, message[1..], isBinary: false))
+                    {
+                        reason = "parse error";
+                        break;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+        catch (WebSocketException e)
+        {
+            EngineIOServerLog.TransportError(_logger, e, Id);
+            reason = "transport error";
+        }
+        catch (IOException e)
+        {
+            EngineIOServerLog.TransportError(_logger, e, Id);
+            reason = "transport error";
+        }
+
+        CloseCore(reason, graceful: false, null);
+    }
+
+    private async Task SendLoopAsync(WebSocket webSocket)
+    {
+        ChannelReader<EncodedPacket> reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out EncodedPacket? packet))
+                {
+                    try
+                    {
+                        WebSocketMessageFlags flags = packet.Compress
+                            ? WebSocketMessageFlags.EndOfMessage
+                            : WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression;
+                        if (!packet.Text.IsEmpty)
+                        {
+                            await webSocket.SendAsync(packet.Text, WebSocketMessageType.Text, flags, CancellationToken.None).ConfigureAwait(false);
+                        }
+
+                        for (int i = 0; i < packet.AttachmentCount; i++)
+                        {
+                            await webSocket.SendAsync(packet.GetAttachment(i), WebSocketMessageType.Binary, flags, CancellationToken.None).ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        packet.Release();
+                    }
+                }
+            }
+
+            // The queue was completed: the session is closed and everything queued before that has been sent.
+            if (webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                // Only the close frame: the receive loop reads the peer's answer, and two readers are not allowed.
+                await webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            EngineIOServerLog.TransportError(_logger, e, Id);
+            CloseCore("transport error", graceful: false, null);
+            webSocket.Abort();
+        }
+        finally
+        {
+            DrainAndRelease();
+        }
+    }
+
+    private static void CancelQuietly(CancellationTokenSource? cts)
+    {
+        try
+        {
+            cts?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The request finished on its own in the meantime: nothing to wake.
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SocketIO.Typed.AspNetCore.SocketIO;
+
+namespace SocketIO.Typed.AspNetCore;
+
+/// <summary>Registers the Socket.IO server in dependency injection.</summary>
+public static class SocketIOServiceCollectionExtensions
+{
+    /// <summary>Adds a <see cref="SocketIOServer"/> singleton, closed gracefully when the host stops.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddSocketIO(this IServiceCollection services, Action<SocketIOServerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = new SocketIOServerOptions();
+        configure?.Invoke(options);
+        services.AddSingleton(options);
+        services.AddSingleton(static sp => new SocketIOServer(sp.GetRequiredService<SocketIOServerOptions>(), sp.GetService<ILoggerFactory>()));
+        services.AddHostedService(static sp => new SocketIOShutdownService(sp.GetRequiredService<SocketIOServer>()));
+        return services;
+    }
+
+    private sealed class SocketIOShutdownService(SocketIOServer server) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => server.DisposeAsync().AsTask();
+    }
+}
+
+/// <summary>Maps the Socket.IO endpoint.</summary>
+public static class SocketIOEndpointRouteBuilderExtensions
+{
+    /// <summary>Serves the <see cref="SocketIOServer"/> from dependency injection at <paramref name="path"/>.</summary>
+    /// <param name="endpoints">The route builder.</param>
+    /// <param name="path">The path (default <c>/socket.io</c>, as the JavaScript client expects).</param>
+    /// <returns>The server, to configure namespaces.</returns>
+    public static SocketIOServer MapSocketIO(this IEndpointRouteBuilder endpoints, string path = "/socket.io")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        SocketIOServer server = endpoints.ServiceProvider.GetRequiredService<SocketIOServer>();
+        EngineIOEndpointRouteBuilderExtensions.MapHandler(endpoints, path, server.HandleRequestAsync);
+        return server;
+    }
+}

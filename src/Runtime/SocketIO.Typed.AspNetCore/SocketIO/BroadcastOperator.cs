@@ -1,0 +1,230 @@
+using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.SocketIO.Protocol;
+
+namespace SocketIO.Typed.AspNetCore.SocketIO;
+
+/// <summary>The answers to a broadcast with acknowledgement.</summary>
+/// <param name="Responses">One entry per socket that answered, in arrival order; each owns its memory.</param>
+/// <param name="Expected">How many sockets the event was sent to.</param>
+public sealed record SocketIOBroadcastAckResult(IReadOnlyList<SocketIOArguments> Responses, int Expected)
+{
+    /// <summary>Whether every socket answered before the timeout.</summary>
+    public bool AllResponded => Responses.Count >= Expected;
+}
+
+/// <summary>
+/// An immutable description of a broadcast (socket.io's <c>BroadcastOperator</c>): each operator returns a new
+/// one, so <c>io.To("a").Except("b").EmitAsync(…)</c> reads like the JavaScript.
+/// </summary>
+public sealed class BroadcastOperator
+{
+    private readonly string[] _rooms;
+    private readonly string[] _except;
+    private readonly BroadcastFlags _flags;
+    private readonly TimeSpan? _timeout;
+
+    internal BroadcastOperator(SocketIONamespace @namespace)
+        : this(@namespace, [], [], BroadcastFlags.None, null)
+    {
+    }
+
+    private BroadcastOperator(SocketIONamespace @namespace, string[] rooms, string[] except, BroadcastFlags flags, TimeSpan? timeout)
+    {
+        Namespace = @namespace;
+        _rooms = rooms;
+        _except = except;
+        _flags = flags;
+        _timeout = timeout;
+    }
+
+    /// <summary>The namespace.</summary>
+    public SocketIONamespace Namespace { get; }
+
+    private BroadcastOptions Options => new(_rooms, _except, _flags);
+
+    /// <summary>Targets a room (added to the rooms already targeted).</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>A new operator.</returns>
+    public BroadcastOperator To(string room)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        return new(Namespace, [.. _rooms, room], _except, _flags, _timeout);
+    }
+
+    /// <summary>Targets several rooms.</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>A new operator.</returns>
+    public BroadcastOperator To(IEnumerable<string> rooms) => new(Namespace, [.. _rooms, .. rooms], _except, _flags, _timeout);
+
+    /// <summary>Same as <see cref="To(string)"/>.</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>A new operator.</returns>
+    public BroadcastOperator In(string room) => To(room);
+
+    /// <summary>Leaves out the members of a room (or one socket, by id).</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>A new operator.</returns>
+    public BroadcastOperator Except(string room)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        return new(Namespace, _rooms, [.. _except, room], _flags, _timeout);
+    }
+
+    /// <summary>Leaves out the members of several rooms.</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>A new operator.</returns>
+    public BroadcastOperator Except(IEnumerable<string> rooms) => new(Namespace, _rooms, [.. _except, .. rooms], _flags, _timeout);
+
+    /// <summary>Drops the event for clients whose transport is busy instead of queueing it.</summary>
+    public BroadcastOperator Volatile => new(Namespace, _rooms, _except, _flags | BroadcastFlags.Volatile, _timeout);
+
+    /// <summary>Only the sockets of this server, not the cluster.</summary>
+    public BroadcastOperator Local => new(Namespace, _rooms, _except, _flags | BroadcastFlags.Local, _timeout);
+
+    /// <summary>Whether the event may be compressed (permessage-deflate).</summary>
+    /// <param name="compress">The choice.</param>
+    /// <returns>A new operator.</returns>
+    public BroadcastOperator Compress(bool compress) =>
+        new(Namespace, _rooms, _except, compress ? _flags & ~BroadcastFlags.NoCompress : _flags | BroadcastFlags.NoCompress, _timeout);
+
+    /// <summary>Sets how long <see cref="EmitWithAckAsync(string, object?[])"/> waits for the answers.</summary>
+    /// <param name="timeout">The timeout.</param>
+    /// <returns>A new operator.</returns>
+    public BroadcastOperator Timeout(TimeSpan timeout) => new(Namespace, _rooms, _except, _flags, timeout);
+
+    /// <summary>Sends an event to every targeted socket; it is encoded once.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue"/>).</param>
+    /// <returns>A task that completes when the event is queued (and published to the cluster).</returns>
+    public ValueTask EmitAsync(string eventName, params object?[] args)
+    {
+        SocketIOServer.ThrowIfReserved(eventName);
+        return BroadcastAsync(SocketIOServer.EncodeEvent(eventName, args, Namespace.Name, -1));
+    }
+
+    /// <summary>Sends an event whose arguments are received arguments, unchanged.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="arguments">The arguments.</param>
+    /// <returns>A task that completes when the event is queued.</returns>
+    public ValueTask EmitAsync(string eventName, SocketIOArguments arguments)
+    {
+        SocketIOServer.ThrowIfReserved(eventName);
+        return BroadcastAsync(SocketIOServer.EncodeEvent(eventName, arguments, Namespace.Name, -1));
+    }
+
+    /// <summary>Broadcasts an encoded packet (the seam generated proxies use); takes over the caller's reference.</summary>
+    /// <param name="packet">The packet.</param>
+    /// <returns>A task that completes when the packet is queued.</returns>
+    public async ValueTask BroadcastAsync(EncodedPacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        try
+        {
+            if ((_flags & BroadcastFlags.NoCompress) != 0)
+            {
+                packet.SetCompress(false);
+            }
+
+            await Namespace.Adapter.BroadcastAsync(packet, Options).ConfigureAwait(false);
+        }
+        finally
+        {
+            packet.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sends an event to every targeted socket and collects their acknowledgements until all answered or the
+    /// timeout set with <see cref="Timeout"/> passed (partial results then).
+    /// </summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The answers and how many were expected.</returns>
+    /// <exception cref="InvalidOperationException">No timeout was set: without one, a broadcast ack could wait forever.</exception>
+    public async Task<SocketIOBroadcastAckResult> EmitWithAckAsync(string eventName, params object?[] args)
+    {
+        SocketIOServer.ThrowIfReserved(eventName);
+        if (_timeout is not { } timeout)
+        {
+            throw new InvalidOperationException("A broadcast with acknowledgement needs a timeout: call Timeout(...) first.");
+        }
+
+        var collector = new BroadcastAckCollector();
+        await Namespace.Adapter.BroadcastWithAckAsync(
+            id => SocketIOServer.EncodeEvent(eventName, args, Namespace.Name, id), Options, collector).ConfigureAwait(false);
+        return await collector.WaitAsync(timeout, Namespace.Server.Options.EngineIO.TimeProvider).ConfigureAwait(false);
+    }
+
+    /// <summary>The targeted sockets (socket.io's <c>fetchSockets</c>).</summary>
+    /// <param name="cancellationToken">Cancels a cluster request.</param>
+    /// <returns>The sockets.</returns>
+    public ValueTask<IReadOnlyList<SocketIOSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>
+        Namespace.Adapter.FetchSocketsAsync(Options, cancellationToken);
+
+    /// <summary>Makes the targeted sockets join rooms.</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask SocketsJoinAsync(params string[] rooms) => Namespace.Adapter.AddSocketsAsync(Options, rooms);
+
+    /// <summary>Makes the targeted sockets leave rooms.</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => Namespace.Adapter.DeleteSocketsAsync(Options, rooms);
+
+    /// <summary>Disconnects the targeted sockets.</summary>
+    /// <param name="close">Also close their whole connection.</param>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask DisconnectSocketsAsync(bool close = false) => Namespace.Adapter.DisconnectSocketsAsync(Options, close);
+
+    private sealed class BroadcastAckCollector : IBroadcastAckCollector
+    {
+        private readonly object _gate = new();
+        private readonly List<SocketIOArguments> _responses = [];
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _expected;
+
+        public void AddExpected(int count)
+        {
+            lock (_gate)
+            {
+                _expected += count;
+                CheckDone();
+            }
+        }
+
+        public void OnAck(SocketIOArguments arguments)
+        {
+            lock (_gate)
+            {
+                _responses.Add(arguments);
+                CheckDone();
+            }
+        }
+
+        private void CheckDone()
+        {
+            if (_responses.Count >= _expected)
+            {
+                _done.TrySetResult();
+            }
+        }
+
+        public async Task<SocketIOBroadcastAckResult> WaitAsync(TimeSpan timeout, TimeProvider time)
+        {
+            try
+            {
+                await _done.Task.WaitAsync(timeout, time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Partial results: the caller sees AllResponded == false.
+            }
+
+            lock (_gate)
+            {
+                return new SocketIOBroadcastAckResult([.. _responses], _expected);
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using SocketIO.Typed.EngineIO.Protocol;
+
+namespace SocketIO.Typed.AspNetCore.SocketIO;
+
+/// <summary>Flags of a broadcast (socket.io's <c>BroadcastFlags</c>).</summary>
+[Flags]
+public enum BroadcastFlags
+{
+    /// <summary>No flag.</summary>
+    None = 0,
+
+    /// <summary>Drop the packet for a client whose transport is not ready, instead of queueing it.</summary>
+    Volatile = 1,
+
+    /// <summary>Only this server, not the whole cluster.</summary>
+    Local = 2,
+
+    /// <summary>Do not compress the packet (WebSocket permessage-deflate).</summary>
+    NoCompress = 4,
+}
+
+/// <summary>Who a broadcast goes to.</summary>
+/// <param name="Rooms">The rooms to reach; empty means every socket of the namespace.</param>
+/// <param name="Except">Rooms whose members are left out (a socket id is a room too).</param>
+/// <param name="Flags">The flags.</param>
+public readonly record struct BroadcastOptions(IReadOnlyCollection<string> Rooms, IReadOnlyCollection<string> Except, BroadcastFlags Flags);
+
+/// <summary>Receives the acknowledgements of a broadcast with ack.</summary>
+public interface IBroadcastAckCollector
+{
+    /// <summary>The number of sockets the packet was sent to (called once per server, with its local count).</summary>
+    /// <param name="count">The count.</param>
+    void AddExpected(int count);
+
+    /// <summary>One socket's acknowledgement (its arguments own their memory).</summary>
+    /// <param name="arguments">The ack arguments.</param>
+    void OnAck(global::SocketIO.Typed.SocketIO.SocketIOArguments arguments);
+}
+
+/// <summary>
+/// Keeps the rooms of one namespace and delivers broadcasts (socket.io's <c>Adapter</c>). The default keeps
+/// everything in memory; a cluster adapter also forwards broadcasts and requests to other servers.
+/// </summary>
+/// <remarks>Room membership of local sockets is always local state, so these methods are synchronous.</remarks>
+public abstract class SocketIOAdapter
+{
+    /// <summary>Creates an adapter for <paramref name="namespace"/>.</summary>
+    /// <param name="namespace">The namespace.</param>
+    protected SocketIOAdapter(SocketIONamespace @namespace)
+    {
+        Namespace = @namespace;
+    }
+
+    /// <summary>The namespace.</summary>
+    public SocketIONamespace Namespace { get; }
+
+    /// <summary>Adds a socket to rooms.</summary>
+    /// <param name="socketId">The socket id.</param>
+    /// <param name="rooms">The rooms.</param>
+    public abstract void AddAll(string socketId, IEnumerable<string> rooms);
+
+    /// <summary>Removes a socket from one room.</summary>
+    /// <param name="socketId">The socket id.</param>
+    /// <param name="room">The room.</param>
+    public abstract void Delete(string socketId, string room);
+
+    /// <summary>Removes a socket from every room.</summary>
+    /// <param name="socketId">The socket id.</param>
+    public abstract void DeleteAll(string socketId);
+
+    /// <summary>The rooms a socket is in (a copy).</summary>
+    /// <param name="socketId">The socket id.</param>
+    /// <returns>The rooms, empty when the socket is unknown.</returns>
+    public abstract IReadOnlyCollection<string> GetRooms(string socketId);
+
+    /// <summary>Sends an encoded packet to every socket matching <paramref name="options"/>.</summary>
+    /// <param name="packet">The packet, encoded once; each recipient's queue takes its own reference.</param>
+    /// <param name="options">Who it goes to.</param>
+    /// <returns>A task that completes when the packet is queued (locally) and published (cluster).</returns>
+    public abstract ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options);
+
+    /// <summary>Sends a packet that asks for acknowledgements to every matching socket.</summary>
+    /// <param name="createPacket">Encodes the packet with the given ack id.</param>
+    /// <param name="options">Who it goes to.</param>
+    /// <param name="collector">Receives the expected count and each answer.</param>
+    /// <returns>A task that completes when the packet is sent.</returns>
+    public abstract ValueTask BroadcastWithAckAsync(Func<long, EncodedPacket> createPacket, BroadcastOptions options, IBroadcastAckCollector collector);
+
+    /// <summary>The sockets matching <paramref name="options"/> (socket.io's <c>fetchSockets</c>).</summary>
+    /// <param name="options">Which sockets.</param>
+    /// <param name="cancellationToken">Cancels a cluster request.</param>
+    /// <returns>The sockets.</returns>
+    public abstract ValueTask<IReadOnlyList<SocketIOSocket>> FetchSocketsAsync(BroadcastOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes the matching sockets join rooms.</summary>
+    /// <param name="options">Which sockets.</param>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>A task that completes when done.</returns>
+    public abstract ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms);
+
+    /// <summary>Makes the matching sockets leave rooms.</summary>
+    /// <param name="options">Which sockets.</param>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>A task that completes when done.</returns>
+    public abstract ValueTask DeleteSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms);
+
+    /// <summary>Disconnects the matching sockets.</summary>
+    /// <param name="options">Which sockets.</param>
+    /// <param name="close">Whether to close their whole connection too.</param>
+    /// <returns>A task that completes when done.</returns>
+    public abstract ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close);
+
+    /// <summary>The socket ids in the given rooms (all sockets when empty).</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>The ids.</returns>
+    public abstract IReadOnlyCollection<string> GetSockets(IReadOnlyCollection<string> rooms);
+
+    /// <summary>The names of all rooms that have members.</summary>
+    public abstract IReadOnlyCollection<string> Rooms { get; }
+}

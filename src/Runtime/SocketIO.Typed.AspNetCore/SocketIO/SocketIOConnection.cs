@@ -1,0 +1,339 @@
+using System.Text;
+using System.Text.Json;
+using SocketIO.Typed.AspNetCore.EngineIO;
+using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.SocketIO.Protocol;
+
+namespace SocketIO.Typed.AspNetCore.SocketIO;
+
+/// <summary>
+/// The Socket.IO side of one Engine.IO session (socket.io's <c>Client</c>): decodes packets, reassembles binary
+/// attachments, routes packets to the namespace sockets multiplexed over the session.
+/// </summary>
+internal sealed class SocketIOConnection : IEngineIOSocketHandler
+{
+    private static readonly JsonElement s_emptyAuth = JsonDocument.Parse("{}").RootElement.Clone();
+    private readonly SocketIOServer _server;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, SocketIOSocket> _sockets = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _closed = new();
+    private SocketIOSocket? _main;
+    private ITimer? _connectTimer;
+
+    // A binary packet waiting for its attachments.
+    private byte[]? _pendingText;
+    private SocketIOPacket _pendingHeader;
+    private List<ReadOnlyMemory<byte>>? _pendingAttachments;
+
+    public SocketIOConnection(SocketIOServer server, EngineIOSocket engine)
+    {
+        _server = server;
+        Engine = engine;
+        _connectTimer = server.Options.EngineIO.TimeProvider.CreateTimer(
+            static s => ((SocketIOConnection)s!).OnConnectTimeout(), this, server.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    public EngineIOSocket Engine { get; }
+
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Whether a volatile packet would be written now rather than queued behind others.</summary>
+    public bool IsWritable => Engine.IsOpen;
+
+    public void OnMessage(EngineIOSocket socket, ReadOnlyMemory<byte> data, bool isBinary)
+    {
+        if (isBinary)
+        {
+            if (_pendingAttachments is null)
+            {
+                Fail("unexpected binary message");
+                return;
+            }
+
+            _pendingAttachments.Add(data.ToArray());
+            if (_pendingAttachments.Count == _pendingHeader.Attachments)
+            {
+                byte[] text = _pendingText!;
+                SocketIOPacket header = _pendingHeader;
+                List<ReadOnlyMemory<byte>> attachments = _pendingAttachments;
+                _pendingText = null;
+                _pendingAttachments = null;
+                Route(text, header, attachments);
+            }
+
+            return;
+        }
+
+        if (_pendingAttachments is not null)
+        {
+            // socket.io-parser: plain text while reconstructing a binary packet is an error.
+            Fail("text packet while waiting for binary attachments");
+            return;
+        }
+
+        ReadOnlySpan<byte> span = data.Span;
+        SocketIOParseError error = SocketIOParser.TryParse(span, out SocketIOPacket packet);
+        if (error != SocketIOParseError.None)
+        {
+            Fail(error.ToString());
+            return;
+        }
+
+        if (packet.Attachments > 0)
+        {
+            _pendingText = span.ToArray();
+            _pendingHeader = packet;
+            _pendingAttachments = new List<ReadOnlyMemory<byte>>(packet.Attachments);
+            return;
+        }
+
+        Route(span, packet, null);
+    }
+
+    private void Fail(string error)
+    {
+        SocketIOServerLog.MalformedPacket(_server.Logger, Engine.Id, error);
+        Engine.CloseCore("parse error", graceful: false, EncodedPacket.Close);
+    }
+
+    private void Route(ReadOnlySpan<byte> text, in SocketIOPacket packet, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        ReadOnlySpan<byte> nsp = packet.GetNamespace(text);
+        if (packet.Type == SocketIOPacketType.Connect)
+        {
+            string name = Encoding.UTF8.GetString(nsp);
+            JsonElement auth = s_emptyAuth;
+            if (packet.PayloadLength > 0)
+            {
+                var reader = new Utf8JsonReader(text.Slice(packet.PayloadStart, packet.PayloadLength));
+                auth = JsonElement.ParseValue(ref reader);
+            }
+
+            _ = ConnectAsync(name, auth);
+            return;
+        }
+
+        SocketIOSocket? socket = Find(nsp);
+        if (socket is null)
+        {
+            // socket.io ignores packets for a namespace the client has not joined.
+            return;
+        }
+
+        switch (packet.Type)
+        {
+            case SocketIOPacketType.Disconnect:
+                socket.OnClose("client namespace disconnect");
+                break;
+            case SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent:
+                socket.HandleEvent(text, packet, attachments);
+                break;
+            case SocketIOPacketType.Ack or SocketIOPacketType.BinaryAck:
+                socket.HandleAck(text, packet, attachments);
+                break;
+            default:
+                // CONNECT_ERROR from a client has no meaning; ignored like socket.io does.
+                break;
+        }
+    }
+
+    private SocketIOSocket? Find(ReadOnlySpan<byte> nsp)
+    {
+        if (nsp.Length == 1 && nsp[0] == (byte)'/')
+        {
+            return _main;
+        }
+
+        lock (_gate)
+        {
+            foreach (KeyValuePair<string, SocketIOSocket> pair in _sockets)
+            {
+                if (Encoding.UTF8.GetByteCount(pair.Key) == nsp.Length && Matches(pair.Key, nsp))
+                {
+                    return pair.Value;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Matches(string name, ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> buffer = name.Length <= 128 ? stackalloc byte[256] : new byte[Encoding.UTF8.GetMaxByteCount(name.Length)];
+        int n = Encoding.UTF8.GetBytes(name, buffer);
+        return buffer[..n].SequenceEqual(utf8);
+    }
+
+    private async Task ConnectAsync(string name, JsonElement auth)
+    {
+        lock (_gate)
+        {
+            if (_sockets.ContainsKey(name))
+            {
+                // Already connected to this namespace: socket.io ignores a second CONNECT.
+                return;
+            }
+        }
+
+        var handshake = new SocketIOHandshake(Engine.Request, auth);
+        SocketIONamespace? ns = _server.ResolveNamespace(name, handshake);
+        if (ns is null)
+        {
+            SocketIOServerLog.UnknownNamespace(_server.Logger, Engine.Id, name);
+            SendConnectError(name, "Invalid namespace", null);
+            return;
+        }
+
+        await ns.ConnectAsync(this, handshake, SocketIOServer.NewId()).ConfigureAwait(false);
+    }
+
+    internal void Add(SocketIOSocket socket)
+    {
+        lock (_gate)
+        {
+            _sockets[socket.Namespace.Name] = socket;
+            if (socket.Namespace.Name == "/")
+            {
+                _main = socket;
+            }
+
+            _connectTimer?.Dispose();
+            _connectTimer = null;
+        }
+    }
+
+    internal void Remove(SocketIOSocket socket)
+    {
+        lock (_gate)
+        {
+            if (_sockets.TryGetValue(socket.Namespace.Name, out SocketIOSocket? current) && current == socket)
+            {
+                _sockets.Remove(socket.Namespace.Name);
+                if (_main == socket)
+                {
+                    _main = null;
+                }
+            }
+        }
+    }
+
+    internal void SendConnectReply(SocketIONamespace ns, SocketIOSocket socket)
+    {
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        EncodedPacket packet;
+        try
+        {
+            writer.BeginRaw();
+            writer.Json.WriteStartObject();
+            writer.Json.WriteString("sid"u8, socket.Id);
+            writer.Json.WriteEndObject();
+            packet = writer.ToRawPacket(SocketIOPacketType.Connect, ns.Name);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+
+        SendOwned(packet);
+    }
+
+    internal void SendConnectError(string ns, string message, JsonElement? data)
+    {
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        EncodedPacket packet;
+        try
+        {
+            writer.BeginRaw();
+            writer.Json.WriteStartObject();
+            writer.Json.WriteString("message"u8, message);
+            if (data is { } d)
+            {
+                writer.Json.WritePropertyName("data"u8);
+                d.WriteTo(writer.Json);
+            }
+
+            writer.Json.WriteEndObject();
+            packet = writer.ToRawPacket(SocketIOPacketType.ConnectError, ns);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+
+        SendOwned(packet);
+    }
+
+    private void SendOwned(EncodedPacket packet)
+    {
+        try
+        {
+            Engine.Send(packet);
+        }
+        finally
+        {
+            packet.Release();
+        }
+    }
+
+    private void OnConnectTimeout()
+    {
+        lock (_gate)
+        {
+            if (_sockets.Count > 0 || _connectTimer is null)
+            {
+                return;
+            }
+        }
+
+        SocketIOServerLog.ConnectTimeout(_server.Logger, Engine.Id);
+        Engine.Close();
+    }
+
+    /// <summary>Closes every namespace socket and the Engine.IO session (socket.io's <c>client._disconnect()</c>).</summary>
+    internal void CloseAll(string reason)
+    {
+        CloseSockets(reason);
+        Engine.Close();
+    }
+
+    public void OnClose(EngineIOSocket socket, string reason)
+    {
+        _closed.Cancel();
+        lock (_gate)
+        {
+            _connectTimer?.Dispose();
+            _connectTimer = null;
+        }
+
+        CloseSockets(reason);
+    }
+
+    private void CloseSockets(string reason)
+    {
+        SocketIOSocket[] sockets;
+        lock (_gate)
+        {
+            sockets = [.. _sockets.Values];
+        }
+
+        foreach (SocketIOSocket s in sockets)
+        {
+            s.OnClose(reason);
+        }
+    }
+
+    internal static string DecodeEventName(ReadOnlySpan<byte> text, in SocketIOPacket header)
+    {
+        ReadOnlySpan<byte> raw = text.Slice(header.EventNameStart, header.EventNameLength);
+        if (!header.EventNameEscaped)
+        {
+            return Encoding.UTF8.GetString(raw);
+        }
+
+        // Re-read the quoted token to unescape it.
+        var reader = new Utf8JsonReader(text.Slice(header.EventNameStart - 1, header.EventNameLength + 2));
+        reader.Read();
+        return reader.GetString() ?? string.Empty;
+    }
+}

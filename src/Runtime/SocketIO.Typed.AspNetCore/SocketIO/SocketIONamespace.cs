@@ -1,0 +1,264 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using SocketIO.Typed.SocketIO;
+
+namespace SocketIO.Typed.AspNetCore.SocketIO;
+
+/// <summary>
+/// A Socket.IO namespace: its middlewares, connection handlers, sockets, rooms (through its
+/// <see cref="Adapter"/>) and broadcast operators. A namespace made by a predicate (<c>io.Of(name =&gt; …)</c>) is a
+/// parent: its middlewares and handlers apply to every child namespace it creates.
+/// </summary>
+public sealed class SocketIONamespace
+{
+    private readonly ConcurrentDictionary<string, SocketIOSocket> _sockets = new(StringComparer.Ordinal);
+    private readonly List<Func<SocketIOSocket, CancellationToken, ValueTask>> _middlewares;
+    private readonly List<Func<SocketIOSocket, ValueTask>> _connectionHandlers;
+    private readonly ConcurrentDictionary<string, SocketIONamespace>? _children;
+    private long _nextAckId;
+
+    internal SocketIONamespace(SocketIOServer server, string name, SocketIONamespace? parent)
+    {
+        Server = server;
+        Name = name;
+        Parent = parent;
+        _middlewares = parent?._middlewares ?? [];
+        _connectionHandlers = parent?._connectionHandlers ?? [];
+        Adapter = server.CreateAdapter(this);
+    }
+
+    internal SocketIONamespace(SocketIOServer server, Func<string, SocketIOHandshake, bool> matcher)
+        : this(server, "(dynamic)", null)
+    {
+        Matcher = matcher;
+        _children = new ConcurrentDictionary<string, SocketIONamespace>(StringComparer.Ordinal);
+    }
+
+    /// <summary>The name, for example <c>/</c> or <c>/chat</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The server.</summary>
+    public SocketIOServer Server { get; }
+
+    /// <summary>The adapter that keeps this namespace's rooms.</summary>
+    public SocketIOAdapter Adapter { get; }
+
+    /// <summary>For a namespace created by a predicate, the parent whose handlers it shares.</summary>
+    public SocketIONamespace? Parent { get; }
+
+    internal Func<string, SocketIOHandshake, bool>? Matcher { get; }
+
+    /// <summary>The connected sockets of this namespace on this server, by id.</summary>
+    public IReadOnlyDictionary<string, SocketIOSocket> Sockets => _sockets;
+
+    /// <summary>The child namespaces of a predicate namespace.</summary>
+    public IEnumerable<SocketIONamespace> Children => _children?.Values ?? [];
+
+    /// <summary>
+    /// Adds a middleware, run in order for every new socket before it is connected. Throw
+    /// <see cref="SocketIOConnectException"/> to refuse the connection (the client gets CONNECT_ERROR).
+    /// </summary>
+    /// <param name="middleware">The middleware.</param>
+    /// <returns>This namespace.</returns>
+    public SocketIONamespace Use(Func<SocketIOSocket, CancellationToken, ValueTask> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        lock (_middlewares)
+        {
+            _middlewares.Add(middleware);
+        }
+
+        return this;
+    }
+
+    /// <summary>Runs <paramref name="handler"/> for every new socket (socket.io's <c>connection</c> event).</summary>
+    /// <param name="handler">The handler; register the socket's event handlers here.</param>
+    /// <returns>This namespace.</returns>
+    public SocketIONamespace OnConnection(Func<SocketIOSocket, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_connectionHandlers)
+        {
+            _connectionHandlers.Add(handler);
+        }
+
+        return this;
+    }
+
+    /// <summary>Runs <paramref name="handler"/> for every new socket.</summary>
+    /// <param name="handler">The handler.</param>
+    /// <returns>This namespace.</returns>
+    public SocketIONamespace OnConnection(Action<SocketIOSocket> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return OnConnection(socket =>
+        {
+            handler(socket);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    /// <summary>A broadcast to a room.</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator To(string room) => new BroadcastOperator(this).To(room);
+
+    /// <summary>A broadcast to several rooms.</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator To(IEnumerable<string> rooms) => new BroadcastOperator(this).To(rooms);
+
+    /// <summary>Same as <see cref="To(string)"/>.</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator In(string room) => To(room);
+
+    /// <summary>A broadcast to everyone but a room's members.</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator Except(string room) => new BroadcastOperator(this).Except(room);
+
+    /// <summary>A volatile broadcast.</summary>
+    public BroadcastOperator Volatile => new BroadcastOperator(this).Volatile;
+
+    /// <summary>A broadcast limited to this server.</summary>
+    public BroadcastOperator Local => new BroadcastOperator(this).Local;
+
+    /// <summary>A broadcast with acknowledgements and a timeout.</summary>
+    /// <param name="timeout">The timeout.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator Timeout(TimeSpan timeout) => new BroadcastOperator(this).Timeout(timeout);
+
+    /// <summary>A broadcast that may or may not be compressed.</summary>
+    /// <param name="compress">The choice.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator Compress(bool compress) => new BroadcastOperator(this).Compress(compress);
+
+    /// <summary>Sends an event to every socket of the namespace (of every child, for a parent).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>A task that completes when queued.</returns>
+    public async ValueTask EmitAsync(string eventName, params object?[] args)
+    {
+        if (_children is not null)
+        {
+            foreach (SocketIONamespace child in _children.Values)
+            {
+                await child.EmitAsync(eventName, args).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await new BroadcastOperator(this).EmitAsync(eventName, args).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends an event with received arguments, unchanged, to every socket of the namespace.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="arguments">The arguments.</param>
+    /// <returns>A task that completes when queued.</returns>
+    public ValueTask EmitAsync(string eventName, SocketIOArguments arguments) => new BroadcastOperator(this).EmitAsync(eventName, arguments);
+
+    /// <summary>Every socket of the namespace.</summary>
+    /// <param name="cancellationToken">Cancels a cluster request.</param>
+    /// <returns>The sockets.</returns>
+    public ValueTask<IReadOnlyList<SocketIOSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>
+        new BroadcastOperator(this).FetchSocketsAsync(cancellationToken);
+
+    /// <summary>Makes every socket join rooms.</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask SocketsJoinAsync(params string[] rooms) => new BroadcastOperator(this).SocketsJoinAsync(rooms);
+
+    /// <summary>Makes every socket leave rooms.</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => new BroadcastOperator(this).SocketsLeaveAsync(rooms);
+
+    /// <summary>Disconnects every socket.</summary>
+    /// <param name="close">Also close their connections.</param>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask DisconnectSocketsAsync(bool close = false) => new BroadcastOperator(this).DisconnectSocketsAsync(close);
+
+    internal long NextAckId() => Interlocked.Increment(ref _nextAckId) - 1;
+
+    /// <summary>Finds a connected socket by id.</summary>
+    /// <param name="id">The socket id.</param>
+    /// <param name="socket">The socket.</param>
+    /// <returns>Whether it is connected here.</returns>
+    public bool TryGetSocket(string id, [NotNullWhen(true)] out SocketIOSocket? socket) => _sockets.TryGetValue(id, out socket);
+
+    internal void Remove(SocketIOSocket socket) => _sockets.TryRemove(new KeyValuePair<string, SocketIOSocket>(socket.Id, socket));
+
+    internal SocketIONamespace GetOrCreateChild(string name) =>
+        _children!.GetOrAdd(name, static (n, parent) => new SocketIONamespace(parent.Server, n, parent), this);
+
+    internal async Task<SocketIOSocket?> ConnectAsync(SocketIOConnection connection, SocketIOHandshake handshake, string socketId)
+    {
+        var socket = new SocketIOSocket(this, connection, handshake, socketId);
+        Func<SocketIOSocket, CancellationToken, ValueTask>[] middlewares;
+        lock (_middlewares)
+        {
+            middlewares = [.. _middlewares];
+        }
+
+        try
+        {
+            foreach (Func<SocketIOSocket, CancellationToken, ValueTask> middleware in middlewares)
+            {
+                await middleware(socket, connection.Closed).ConfigureAwait(false);
+            }
+        }
+        catch (SocketIOConnectException e)
+        {
+            SocketIOServerLog.Refused(Server.Logger, socketId, Name, e.Message);
+            connection.SendConnectError(Name, e.Message, e.Data);
+            return null;
+        }
+        catch (OperationCanceledException) when (connection.Closed.IsCancellationRequested)
+        {
+            return null;
+        }
+#pragma warning disable CA1031 // any middleware failure refuses the connection with its message, as socket.io's next(err)
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.Refused(Server.Logger, socketId, Name, e.Message);
+            connection.SendConnectError(Name, e.Message, null);
+            return null;
+        }
+
+        if (connection.Closed.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        _sockets[socket.Id] = socket;
+        socket.OnConnected();
+        connection.Add(socket);
+        connection.SendConnectReply(this, socket);
+
+        Func<SocketIOSocket, ValueTask>[] handlers;
+        lock (_connectionHandlers)
+        {
+            handlers = [.. _connectionHandlers];
+        }
+
+        foreach (Func<SocketIOSocket, ValueTask> handler in handlers)
+        {
+            try
+            {
+                await handler(socket).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // a failing connection handler is logged; other handlers still run
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.ConnectionHandlerFailed(Server.Logger, e, Name, socket.Id);
+            }
+        }
+
+        socket.MarkReady();
+        return socket;
+    }
+}

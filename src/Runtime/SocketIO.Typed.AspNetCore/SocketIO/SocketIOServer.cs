@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SocketIO.Typed.AspNetCore.EngineIO;
+using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.SocketIO.Protocol;
+
+namespace SocketIO.Typed.AspNetCore.SocketIO;
+
+/// <summary>
+/// A Socket.IO v5 server over an Engine.IO v4 server (socket.io's <c>Server</c>): namespaces, and shortcuts
+/// for the main namespace <c>/</c>.
+/// </summary>
+public sealed class SocketIOServer : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, SocketIONamespace> _namespaces = new(StringComparer.Ordinal);
+    private readonly List<SocketIONamespace> _parents = [];
+    private long _volatileDropped;
+
+    /// <summary>Creates a server.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="loggerFactory">Where to log; no logging when null.</param>
+    public SocketIOServer(SocketIOServerOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        loggerFactory ??= NullLoggerFactory.Instance;
+        Logger = loggerFactory.CreateLogger("SocketIO.Typed.Server");
+        EngineIO = new EngineIOServer(options.EngineIO, loggerFactory.CreateLogger("SocketIO.Typed.EngineIO"));
+        EngineIO.Connection += OnEngineConnection;
+        Sockets = Of("/");
+    }
+
+    /// <summary>The options.</summary>
+    public SocketIOServerOptions Options { get; }
+
+    /// <summary>The Engine.IO server underneath.</summary>
+    public EngineIOServer EngineIO { get; }
+
+    /// <summary>The main namespace <c>/</c>.</summary>
+    public SocketIONamespace Sockets { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>Creates adapters for new namespaces (the in-memory adapter by default).</summary>
+    public Func<SocketIONamespace, SocketIOAdapter> AdapterFactory { get; set; } = static ns => new InMemoryAdapter(ns);
+
+    /// <summary>How many volatile packets were dropped because a client's transport was busy.</summary>
+    public long VolatileDroppedCount => Interlocked.Read(ref _volatileDropped);
+
+    /// <summary>The namespaces created so far (children of predicate namespaces included).</summary>
+    public IEnumerable<SocketIONamespace> Namespaces => _namespaces.Values;
+
+    /// <summary>Gets or creates a namespace.</summary>
+    /// <param name="name">The name; a leading <c>/</c> is added when missing.</param>
+    /// <returns>The namespace.</returns>
+    public SocketIONamespace Of(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!name.StartsWith('/'))
+        {
+            name = "/" + name;
+        }
+
+        return _namespaces.GetOrAdd(name, static (n, server) => new SocketIONamespace(server, n, null), this);
+    }
+
+    /// <summary>
+    /// A parent namespace for every name <paramref name="predicate"/> accepts (socket.io's dynamic namespaces):
+    /// a child namespace is created at the first connection to an accepted name, and shares the parent's
+    /// middlewares and connection handlers.
+    /// </summary>
+    /// <param name="predicate">Decides from the name and the handshake (auth included).</param>
+    /// <returns>The parent namespace.</returns>
+    public SocketIONamespace Of(Func<string, SocketIOHandshake, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var parent = new SocketIONamespace(this, predicate);
+        lock (_parents)
+        {
+            _parents.Add(parent);
+        }
+
+        return parent;
+    }
+
+    /// <summary>A parent namespace for every name matching <paramref name="pattern"/>.</summary>
+    /// <param name="pattern">The pattern, for example <c>^/room-\d+$</c>.</param>
+    /// <returns>The parent namespace.</returns>
+    public SocketIONamespace Of(Regex pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        return Of((name, _) => pattern.IsMatch(name));
+    }
+
+    /// <summary>Answers one request to the Socket.IO endpoint.</summary>
+    /// <param name="context">The request.</param>
+    /// <returns>A task that completes when the request is answered.</returns>
+    public Task HandleRequestAsync(HttpContext context) => EngineIO.HandleRequestAsync(context);
+
+    /// <summary>A broadcast to a room of the main namespace.</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator To(string room) => Sockets.To(room);
+
+    /// <summary>Same as <see cref="To(string)"/>.</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator In(string room) => Sockets.In(room);
+
+    /// <summary>A broadcast to the main namespace without a room's members.</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator Except(string room) => Sockets.Except(room);
+
+    /// <summary>Sends an event to every socket of the main namespace.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>A task that completes when queued.</returns>
+    public ValueTask EmitAsync(string eventName, params object?[] args) => Sockets.EmitAsync(eventName, args);
+
+    /// <summary>Adds a middleware to the main namespace.</summary>
+    /// <param name="middleware">The middleware.</param>
+    /// <returns>The main namespace.</returns>
+    public SocketIONamespace Use(Func<SocketIOSocket, CancellationToken, ValueTask> middleware) => Sockets.Use(middleware);
+
+    /// <summary>Handles new sockets of the main namespace.</summary>
+    /// <param name="handler">The handler.</param>
+    /// <returns>The main namespace.</returns>
+    public SocketIONamespace OnConnection(Action<SocketIOSocket> handler) => Sockets.OnConnection(handler);
+
+    /// <summary>Closes every connection (reason <c>server shutting down</c>) and refuses new ones.</summary>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask DisposeAsync() => EngineIO.DisposeAsync();
+
+    internal SocketIOAdapter CreateAdapter(SocketIONamespace ns) => AdapterFactory(ns);
+
+    internal void CountVolatileDrop() => Interlocked.Increment(ref _volatileDropped);
+
+    internal SocketIONamespace? ResolveNamespace(string name, SocketIOHandshake handshake)
+    {
+        if (_namespaces.TryGetValue(name, out SocketIONamespace? ns))
+        {
+            return ns;
+        }
+
+        SocketIONamespace[] parents;
+        lock (_parents)
+        {
+            parents = [.. _parents];
+        }
+
+        foreach (SocketIONamespace parent in parents)
+        {
+            if (parent.Matcher!(name, handshake))
+            {
+                SocketIONamespace child = parent.GetOrCreateChild(name);
+                _namespaces.TryAdd(name, child);
+                return child;
+            }
+        }
+
+        return null;
+    }
+
+    private void OnEngineConnection(EngineIOSocket engine) => engine.Handler = new SocketIOConnection(this, engine);
+
+    internal static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    internal static void ThrowIfReserved(string eventName)
+    {
+        ArgumentNullException.ThrowIfNull(eventName);
+        if (eventName is "connect" or "connect_error" or "disconnect" or "disconnecting" or "newListener" or "removeListener")
+        {
+            throw new ArgumentException($"'{eventName}' is a reserved event name.", nameof(eventName));
+        }
+    }
+
+    internal static EncodedPacket EncodeEvent(string eventName, object?[] args, string ns, long ackId)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        try
+        {
+            writer.BeginEvent(eventName);
+            foreach (object? arg in args)
+            {
+                writer.WriteValue(arg);
+            }
+
+            return writer.ToPacket(ns, ackId);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+    }
+
+    internal static EncodedPacket EncodeEvent(string eventName, SocketIOArguments args, string ns, long ackId)
+    {
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        try
+        {
+            writer.BeginEvent(eventName);
+            writer.WriteArguments(args);
+            return writer.ToPacket(ns, ackId);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+    }
+}

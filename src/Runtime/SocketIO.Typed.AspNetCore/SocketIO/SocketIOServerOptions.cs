@@ -1,0 +1,32 @@
+using SocketIO.Typed.AspNetCore.EngineIO;
+
+namespace SocketIO.Typed.AspNetCore.SocketIO;
+
+/// <summary>Options of a Socket.IO server (names follow the <c>socket.io</c> npm package).</summary>
+public sealed class SocketIOServerOptions
+{
+    /// <summary>The Engine.IO options underneath (heartbeat, transports, CORS, buffer sizes).</summary>
+    public EngineIOServerOptions EngineIO { get; } = new();
+
+    /// <summary>Shortcut for <see cref="EngineIOServerOptions.Cors"/>.</summary>
+    public EngineIOCorsOptions Cors => EngineIO.Cors;
+
+    /// <summary>How long a new connection may take to join a namespace before it is closed (default 45 s).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>The default timeout of server-to-client acknowledgements when none is given per call (default 30 s; infinite disables).</summary>
+    public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Connection state recovery (socket.io 4.6); <see langword="null"/> (the default) disables it.</summary>
+    public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }
+}
+
+/// <summary>Settings of connection state recovery.</summary>
+public sealed class ConnectionStateRecoveryOptions
+{
+    /// <summary>How long a disconnected session (id, rooms, data, missed packets) is kept (default 2 minutes).</summary>
+    public TimeSpan MaxDisconnectionDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Whether a recovered connection skips the namespace middlewares (default <see langword="true"/>).</summary>
+    public bool SkipMiddlewares { get; set; } = true;
+}

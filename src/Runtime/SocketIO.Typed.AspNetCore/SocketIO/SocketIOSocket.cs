@@ -1,0 +1,785 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.SocketIO.Protocol;
+
+namespace SocketIO.Typed.AspNetCore.SocketIO;
+
+/// <summary>
+/// One client connected to one namespace (socket.io's server-side <c>Socket</c>): events in both directions,
+/// acknowledgements, rooms, and its own broadcast operators.
+/// </summary>
+public sealed class SocketIOSocket
+{
+    private readonly SocketIOConnection _connection;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private UntypedDispatcher? _handlers;
+    private List<Func<string, SocketIOArguments, ValueTask>>? _anyListeners;
+    private List<Action<string, SocketIOArguments>>? _anyOutgoingListeners;
+    private Dictionary<long, IPendingAck>? _acks;
+    private Dictionary<string, object?>? _data;
+    private volatile bool _connected;
+    private bool _ready;
+    private Queue<(byte[] Text, SocketIOPacket Header, IReadOnlyList<ReadOnlyMemory<byte>>? Attachments)>? _early;
+
+    internal SocketIOSocket(SocketIONamespace @namespace, SocketIOConnection connection, SocketIOHandshake handshake, string id)
+    {
+        Namespace = @namespace;
+        _connection = connection;
+        _logger = @namespace.Server.Logger;
+        Handshake = handshake;
+        Id = id;
+    }
+
+    /// <summary>The socket id (a room of its own).</summary>
+    public string Id { get; }
+
+    /// <summary>The namespace.</summary>
+    public SocketIONamespace Namespace { get; }
+
+    /// <summary>The handshake: headers, query, auth payload, address, time.</summary>
+    public SocketIOHandshake Handshake { get; }
+
+    /// <summary>Whether the socket is connected.</summary>
+    public bool Connected => _connected;
+
+    /// <summary>The Engine.IO session id underneath (shared by the sockets of one connection).</summary>
+    public string ConnectionId => _connection.Engine.Id;
+
+    /// <summary>The current transport: <c>polling</c> or <c>websocket</c>.</summary>
+    public string Transport => _connection.Engine.Transport;
+
+    /// <summary>Whether this connection was recovered (connection state recovery).</summary>
+    public bool Recovered { get; internal set; }
+
+    /// <summary>Arbitrary per-socket data (socket.io's <c>socket.data</c>).</summary>
+    public IDictionary<string, object?> Data
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _data ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>The rooms this socket is in (its own id included).</summary>
+    public IReadOnlyCollection<string> Rooms => Namespace.Adapter.GetRooms(Id);
+
+    /// <summary>
+    /// The event dispatcher. By default the untyped handlers registered with <see cref="On(string, Func{SocketIOEventContext, ValueTask})"/>;
+    /// generated typed hubs replace it.
+    /// </summary>
+    public ISocketIODispatcher Dispatcher
+    {
+        get => (ISocketIODispatcher?)field ?? Handlers;
+        set => field = value;
+    }
+
+    private UntypedDispatcher Handlers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _handlers ??= new UntypedDispatcher(this);
+            }
+        }
+    }
+
+    /// <summary>Raised when the socket is about to disconnect; it is still in its rooms.</summary>
+    public event Action<SocketIOSocket, string>? Disconnecting;
+
+    /// <summary>Raised once the socket has disconnected, with socket.io's reason (for example <c>client namespace disconnect</c>, <c>transport close</c>, <c>ping timeout</c>).</summary>
+    public event Action<SocketIOSocket, string>? Disconnected;
+
+    /// <summary>Handles an event.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="handler">The handler; its arguments stay valid until its task completes.</param>
+    public void On(string eventName, Func<SocketIOEventContext, ValueTask> handler) => Handlers.Add(eventName, handler);
+
+    /// <summary>Handles an event synchronously.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="handler">The handler.</param>
+    public void On(string eventName, Action<SocketIOEventContext> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        Handlers.Add(eventName, context =>
+        {
+            handler(context);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    /// <summary>Removes every handler of an event.</summary>
+    /// <param name="eventName">The event name.</param>
+    public void Off(string eventName) => Handlers.Remove(eventName);
+
+    /// <summary>Listens to every incoming event, before its handler runs.</summary>
+    /// <param name="listener">Receives the event name and arguments.</param>
+    public void OnAny(Func<string, SocketIOArguments, ValueTask> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        lock (_gate)
+        {
+            (_anyListeners ??= []).Add(listener);
+        }
+    }
+
+    /// <summary>Listens to every outgoing event of this socket, just before it is sent.</summary>
+    /// <param name="listener">Receives the event name and arguments (valid during the call).</param>
+    public void OnAnyOutgoing(Action<string, SocketIOArguments> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        lock (_gate)
+        {
+            (_anyOutgoingListeners ??= []).Add(listener);
+        }
+    }
+
+    // ------------------------------------------------------------------ emitting
+
+    /// <summary>Sends an event to this client.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue"/>); byte arrays travel as binary attachments.</param>
+    /// <returns>A task that completes when the packet is queued.</returns>
+    public ValueTask EmitAsync(string eventName, params object?[] args)
+    {
+        SocketIOServer.ThrowIfReserved(eventName);
+        EncodedPacket packet = SocketIOServer.EncodeEvent(eventName, args, Namespace.Name, -1);
+        Send(packet, BroadcastFlags.None);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends an event whose arguments are received arguments, unchanged.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="arguments">The arguments.</param>
+    /// <returns>A task that completes when the packet is queued.</returns>
+    public ValueTask EmitAsync(string eventName, SocketIOArguments arguments)
+    {
+        SocketIOServer.ThrowIfReserved(eventName);
+        EncodedPacket packet = SocketIOServer.EncodeEvent(eventName, arguments, Namespace.Name, -1);
+        Send(packet, BroadcastFlags.None);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends an already encoded packet (the seam generated proxies write through).</summary>
+    /// <param name="packet">The packet; this call takes over the caller's reference.</param>
+    /// <param name="flags">Volatile or no-compress flags.</param>
+    public void Send(EncodedPacket packet, BroadcastFlags flags)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        try
+        {
+            NotifyOutgoing(packet);
+            SendBroadcast(packet, flags);
+        }
+        finally
+        {
+            packet.Release();
+        }
+    }
+
+    /// <summary>Sends an event and waits for the client's acknowledgement.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="timeout">How long to wait; <see langword="null"/> uses <see cref="SocketIOServerOptions.AckTimeout"/>.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    /// <exception cref="SocketIOAckTimeoutException">No answer in time.</exception>
+    /// <exception cref="SocketIODisconnectedException">The socket disconnected first.</exception>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan? timeout, CancellationToken cancellationToken, params object?[] args)
+    {
+        SocketIOServer.ThrowIfReserved(eventName);
+        if (!_connected)
+        {
+            return Task.FromException<SocketIOArguments>(new SocketIODisconnectedException("The socket is disconnected."));
+        }
+
+        long id = Namespace.NextAckId();
+        var pending = new PendingAck(this, id, timeout ?? Namespace.Server.Options.AckTimeout, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken);
+        lock (_gate)
+        {
+            (_acks ??= [])[id] = pending;
+        }
+
+        pending.Start();
+        EncodedPacket packet = SocketIOServer.EncodeEvent(eventName, args, Namespace.Name, id);
+        Send(packet, BroadcastFlags.None);
+        return pending.Task;
+    }
+
+    /// <summary>Sends an event and waits for the acknowledgement, with the default timeout.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
+        EmitWithAckAsync(eventName, null, CancellationToken.None, args);
+
+    internal ValueTask SendAckAsync(long ackId, object?[] args)
+    {
+        if (ackId < 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        EncodedPacket packet;
+        try
+        {
+            writer.BeginAck();
+            foreach (object? arg in args)
+            {
+                writer.WriteValue(arg);
+            }
+
+            packet = writer.ToPacket(Namespace.Name, ackId);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+
+        SendOwned(packet);
+        return ValueTask.CompletedTask;
+    }
+
+    internal ValueTask SendAckAsync(long ackId, SocketIOArguments arguments)
+    {
+        if (ackId < 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        EncodedPacket packet;
+        try
+        {
+            writer.BeginAck();
+            writer.WriteArguments(arguments);
+            packet = writer.ToPacket(Namespace.Name, ackId);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+
+        SendOwned(packet);
+        return ValueTask.CompletedTask;
+    }
+
+    private void SendOwned(EncodedPacket packet)
+    {
+        try
+        {
+            _connection.Engine.Send(packet);
+        }
+        finally
+        {
+            packet.Release();
+        }
+    }
+
+    internal void SendBroadcast(EncodedPacket packet, BroadcastFlags flags)
+    {
+        if (!_connected)
+        {
+            return;
+        }
+
+        if ((flags & BroadcastFlags.Volatile) != 0 && !_connection.IsWritable)
+        {
+            // A documented drop: volatile packets are skipped when the transport is busy (counted and logged).
+            Namespace.Server.CountVolatileDrop();
+            SocketIOServerLog.VolatileDropped(_logger, Id);
+            return;
+        }
+
+        _connection.Engine.Send(packet);
+    }
+
+    private void NotifyOutgoing(EncodedPacket packet)
+    {
+        List<Action<string, SocketIOArguments>>? listeners = _anyOutgoingListeners;
+        if (listeners is null)
+        {
+            return;
+        }
+
+        ReadOnlyMemory<byte> text = packet.Text[1..];
+        if (SocketIOParser.TryParse(text.Span, out SocketIOPacket header) != SocketIOParseError.None ||
+            header.Type is not (SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent))
+        {
+            return;
+        }
+
+        var attachments = new ReadOnlyMemory<byte>[packet.AttachmentCount];
+        for (int i = 0; i < attachments.Length; i++)
+        {
+            attachments[i] = packet.GetAttachment(i);
+        }
+
+        ReadOnlyMemory<byte> payload = header.GetPayload(text);
+        var arguments = new SocketIOArguments(payload, 1, header.ArgumentsStart - header.PayloadStart, attachments);
+        string name = SocketIOConnection.DecodeEventName(text.Span, header);
+        Action<string, SocketIOArguments>[] snapshot;
+        lock (_gate)
+        {
+            snapshot = [.. listeners];
+        }
+
+        foreach (Action<string, SocketIOArguments> listener in snapshot)
+        {
+            listener(name, arguments);
+        }
+    }
+
+    // ------------------------------------------------------------------ rooms and broadcasting
+
+    /// <summary>Joins a room.</summary>
+    /// <param name="room">The room.</param>
+    public void Join(string room)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        Namespace.Adapter.AddAll(Id, [room]);
+    }
+
+    /// <summary>Joins several rooms.</summary>
+    /// <param name="rooms">The rooms.</param>
+    public void Join(IEnumerable<string> rooms) => Namespace.Adapter.AddAll(Id, rooms);
+
+    /// <summary>Leaves a room.</summary>
+    /// <param name="room">The room.</param>
+    public void Leave(string room) => Namespace.Adapter.Delete(Id, room);
+
+    /// <summary>A broadcast to a room, leaving this socket out (socket.io's <c>socket.to(room)</c>).</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator To(string room) => Broadcast.To(room);
+
+    /// <summary>A broadcast to several rooms, leaving this socket out.</summary>
+    /// <param name="rooms">The rooms.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator To(IEnumerable<string> rooms) => Broadcast.To(rooms);
+
+    /// <summary>Same as <see cref="To(string)"/>.</summary>
+    /// <param name="room">The room.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator In(string room) => To(room);
+
+    /// <summary>A broadcast to everyone but this socket and the given room's members.</summary>
+    /// <param name="room">The room to leave out.</param>
+    /// <returns>The operator.</returns>
+    public BroadcastOperator Except(string room) => Broadcast.Except(room);
+
+    /// <summary>A broadcast to every other socket of the namespace (socket.io's <c>socket.broadcast</c>).</summary>
+    public BroadcastOperator Broadcast => new BroadcastOperator(Namespace).Except(Id);
+
+    // ------------------------------------------------------------------ disconnecting
+
+    /// <summary>Disconnects this socket from its namespace (reason <c>server namespace disconnect</c>).</summary>
+    /// <param name="close">Also close the whole connection (all its namespaces; reason <c>forced server close</c>).</param>
+    public void Disconnect(bool close = false)
+    {
+        if (!_connected)
+        {
+            return;
+        }
+
+        if (close)
+        {
+            _connection.CloseAll("forced server close");
+            return;
+        }
+
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        EncodedPacket packet;
+        try
+        {
+            writer.BeginRaw();
+            packet = writer.ToRawPacket(SocketIOPacketType.Disconnect, Namespace.Name);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+
+        SendOwned(packet);
+        OnClose("server namespace disconnect");
+    }
+
+    internal void OnConnected()
+    {
+        _connected = true;
+        Namespace.Adapter.AddAll(Id, [Id]);
+    }
+
+    internal void OnClose(string reason)
+    {
+        if (!_connected)
+        {
+            return;
+        }
+
+        try
+        {
+            Disconnecting?.Invoke(this, reason);
+        }
+#pragma warning disable CA1031 // a failing listener must not keep the socket connected
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.HandlerFailed(_logger, e, "disconnecting", Id);
+        }
+
+        _connected = false;
+        Namespace.Adapter.DeleteAll(Id);
+        Namespace.Remove(this);
+        _connection.Remove(this);
+        FailPendingAcks(reason);
+        SocketIOServerLog.Disconnected(_logger, Id, Namespace.Name, reason);
+        try
+        {
+            Disconnected?.Invoke(this, reason);
+        }
+#pragma warning disable CA1031 // see above
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.HandlerFailed(_logger, e, "disconnect", Id);
+        }
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    // Events that arrive while the connection handlers still run wait for them, so no event beats its handler.
+    internal void MarkReady()
+    {
+        while (true)
+        {
+            (byte[] Text, SocketIOPacket Header, IReadOnlyList<ReadOnlyMemory<byte>>? Attachments) early;
+            lock (_gate)
+            {
+                if (_early is null || _early.Count == 0)
+                {
+                    _ready = true;
+                    _early = null;
+                    return;
+                }
+
+                early = _early.Dequeue();
+            }
+
+            DispatchEvent(early.Text, early.Header, early.Attachments);
+        }
+    }
+
+    internal void HandleEvent(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        if (!Volatile.Read(ref _ready))
+        {
+            lock (_gate)
+            {
+                if (!_ready)
+                {
+                    (_early ??= new()).Enqueue((text.ToArray(), header, attachments));
+                    return;
+                }
+            }
+        }
+
+        DispatchEvent(text, header, attachments);
+    }
+
+    private void DispatchEvent(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        // Copy the payload into a pooled buffer that lives until the handler's task completes.
+        int length = header.PayloadLength;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        text.Slice(header.PayloadStart, length).CopyTo(buffer);
+        var arguments = new SocketIOArguments(buffer.AsMemory(0, length), 1, header.ArgumentsStart - header.PayloadStart, attachments);
+        ReadOnlyMemory<byte> name = header.EventNameEscaped
+            ? Encoding.UTF8.GetBytes(SocketIOConnection.DecodeEventName(text, header))
+            : buffer.AsMemory(header.EventNameStart - header.PayloadStart, header.EventNameLength);
+        var context = new SocketIOEventContext(this, name, arguments, header.AckId);
+        ValueTask task;
+        try
+        {
+            task = DispatchCoreAsync(context);
+        }
+#pragma warning disable CA1031 // a handler failure is logged; the connection stays up
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.HandlerFailed(_logger, e, context.EventName, Id);
+            ArrayPool<byte>.Shared.Return(buffer);
+            return;
+        }
+
+        if (task.IsCompletedSuccessfully)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return;
+        }
+
+        _ = AwaitHandlerAsync(task, buffer, context);
+    }
+
+    private ValueTask DispatchCoreAsync(SocketIOEventContext context)
+    {
+        if (_anyListeners is null)
+        {
+            return Dispatcher.DispatchAsync(context);
+        }
+
+        return DispatchWithAnyAsync(context);
+    }
+
+    private async ValueTask DispatchWithAnyAsync(SocketIOEventContext context)
+    {
+        Func<string, SocketIOArguments, ValueTask>[] snapshot;
+        lock (_gate)
+        {
+            snapshot = [.. _anyListeners!];
+        }
+
+        string name = context.EventName;
+        foreach (Func<string, SocketIOArguments, ValueTask> listener in snapshot)
+        {
+            await listener(name, context.Arguments).ConfigureAwait(false);
+        }
+
+        await Dispatcher.DispatchAsync(context).ConfigureAwait(false);
+    }
+
+    private async Task AwaitHandlerAsync(ValueTask task, byte[] buffer, SocketIOEventContext context)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // a handler failure is logged; the connection stays up
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.HandlerFailed(_logger, e, context.EventName, Id);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    internal void HandleAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        IPendingAck? pending;
+        lock (_gate)
+        {
+            if (_acks is null || !_acks.Remove(header.AckId, out pending))
+            {
+                pending = null;
+            }
+        }
+
+        if (pending is null)
+        {
+            SocketIOServerLog.UnknownAck(_logger, Id, header.AckId);
+            return;
+        }
+
+        // The waiting caller keeps the arguments, so they own their memory.
+        byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
+        pending.Complete(new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments));
+    }
+
+    internal void RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector)
+    {
+        lock (_gate)
+        {
+            (_acks ??= [])[ackId] = new BroadcastAck(collector);
+        }
+    }
+
+    internal void RemoveAck(long id)
+    {
+        lock (_gate)
+        {
+            _acks?.Remove(id);
+        }
+    }
+
+    private void FailPendingAcks(string reason)
+    {
+        IPendingAck[] pending;
+        lock (_gate)
+        {
+            if (_acks is null || _acks.Count == 0)
+            {
+                return;
+            }
+
+            pending = [.. _acks.Values];
+            _acks.Clear();
+        }
+
+        foreach (IPendingAck ack in pending)
+        {
+            ack.Fail(new SocketIODisconnectedException($"The socket disconnected ({reason}) before the acknowledgement arrived."));
+        }
+    }
+
+    private interface IPendingAck
+    {
+        void Complete(SocketIOArguments arguments);
+
+        void Fail(Exception exception);
+    }
+
+    private sealed class BroadcastAck(IBroadcastAckCollector collector) : IPendingAck
+    {
+        public void Complete(SocketIOArguments arguments) => collector.OnAck(arguments);
+
+        public void Fail(Exception exception)
+        {
+            // A socket that leaves before answering simply does not answer; the collector's timeout reports it.
+        }
+    }
+
+    private sealed class PendingAck : IPendingAck
+    {
+        private readonly TaskCompletionSource<SocketIOArguments> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly SocketIOSocket _socket;
+        private readonly long _id;
+        private readonly TimeSpan _timeout;
+        private readonly TimeProvider _time;
+        private readonly CancellationToken _cancellationToken;
+        private ITimer? _timer;
+        private CancellationTokenRegistration _registration;
+
+        public PendingAck(SocketIOSocket socket, long id, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        {
+            _socket = socket;
+            _id = id;
+            _timeout = timeout;
+            _time = time;
+            _cancellationToken = cancellationToken;
+        }
+
+        public Task<SocketIOArguments> Task => _tcs.Task;
+
+        public void Start()
+        {
+            if (_timeout != Timeout.InfiniteTimeSpan)
+            {
+                _timer = _time.CreateTimer(static s => ((PendingAck)s!).OnTimeout(), this, _timeout, Timeout.InfiniteTimeSpan);
+            }
+
+            if (_cancellationToken.CanBeCanceled)
+            {
+                _registration = _cancellationToken.Register(static s =>
+                {
+                    var self = (PendingAck)s!;
+                    self._socket.RemoveAck(self._id);
+                    self.Cleanup();
+                    self._tcs.TrySetCanceled(self._cancellationToken);
+                }, this);
+            }
+        }
+
+        private void OnTimeout()
+        {
+            _socket.RemoveAck(_id);
+            Cleanup();
+            _tcs.TrySetException(new SocketIOAckTimeoutException($"No acknowledgement from socket {_socket.Id} within {_timeout.TotalMilliseconds} ms."));
+        }
+
+        public void Complete(SocketIOArguments arguments)
+        {
+            Cleanup();
+            _tcs.TrySetResult(arguments);
+        }
+
+        public void Fail(Exception exception)
+        {
+            Cleanup();
+            _tcs.TrySetException(exception);
+        }
+
+        private void Cleanup()
+        {
+            _timer?.Dispose();
+            _registration.Dispose();
+        }
+    }
+
+    private sealed class UntypedDispatcher(SocketIOSocket socket) : ISocketIODispatcher
+    {
+        private (byte[] Name, Func<SocketIOEventContext, ValueTask> Handler)[] _handlers = [];
+
+        public void Add(string eventName, Func<SocketIOEventContext, ValueTask> handler)
+        {
+            ArgumentNullException.ThrowIfNull(eventName);
+            ArgumentNullException.ThrowIfNull(handler);
+            lock (socket._gate)
+            {
+                _handlers = [.. _handlers, (Encoding.UTF8.GetBytes(eventName), handler)];
+            }
+        }
+
+        public void Remove(string eventName)
+        {
+            byte[] name = Encoding.UTF8.GetBytes(eventName);
+            lock (socket._gate)
+            {
+                _handlers = [.. _handlers.Where(h => !h.Name.AsSpan().SequenceEqual(name))];
+            }
+        }
+
+        public ValueTask DispatchAsync(SocketIOEventContext context)
+        {
+            // Handlers are few; comparing UTF-8 names avoids decoding a string per event.
+            (byte[] Name, Func<SocketIOEventContext, ValueTask> Handler)[] handlers = _handlers;
+            ReadOnlySpan<byte> name = context.EventNameUtf8.Span;
+            ValueTask? single = null;
+            List<ValueTask>? more = null;
+            foreach ((byte[] Name, Func<SocketIOEventContext, ValueTask> Handler) entry in handlers)
+            {
+                if (!name.SequenceEqual(entry.Name))
+                {
+                    continue;
+                }
+
+                ValueTask task = entry.Handler(context);
+                if (single is null)
+                {
+                    single = task;
+                }
+                else
+                {
+                    (more ??= []).Add(task);
+                }
+            }
+
+            if (more is null)
+            {
+                return single ?? ValueTask.CompletedTask;
+            }
+
+            return WhenAllAsync(single!.Value, more);
+        }
+
+        private static async ValueTask WhenAllAsync(ValueTask first, List<ValueTask> more)
+        {
+            await first.ConfigureAwait(false);
+            foreach (ValueTask task in more)
+            {
+                await task.ConfigureAwait(false);
+            }
+        }
+    }
+}
