@@ -352,7 +352,13 @@ public readonly struct SocketIOArguments
             case JsonTokenType.String:
                 return reader.GetString();
             case JsonTokenType.Number:
-                return reader.TryGetInt64(out long l) ? l : reader.GetDouble();
+                // Two returns, not a conditional: "? long : double" would widen every integer to double.
+                if (reader.TryGetInt64(out long l))
+                {
+                    return l;
+                }
+
+                return reader.GetDouble();
             case JsonTokenType.True:
                 return true;
             case JsonTokenType.False:
