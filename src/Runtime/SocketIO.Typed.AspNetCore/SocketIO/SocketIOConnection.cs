@@ -92,8 +92,12 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
 
     private void Fail(string error)
     {
+        // socket.io: every socket of the connection closes with "parse error", then the session closes
+        // gracefully, so a polling client still receives the close packet.
         SocketIOServerLog.MalformedPacket(_server.Logger, Engine.Id, error);
-        Engine.CloseCore("parse error", graceful: false, EncodedPacket.Close);
+        _pendingText = null;
+        _pendingAttachments = null;
+        CloseAll("parse error");
     }
 
     private void Route(ReadOnlySpan<byte> text, in SocketIOPacket packet, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
