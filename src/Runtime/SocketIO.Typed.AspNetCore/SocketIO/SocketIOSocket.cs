@@ -21,7 +21,7 @@ public sealed class SocketIOSocket
     private List<Func<string, SocketIOArguments, ValueTask>>? _anyListeners;
     private List<Action<string, SocketIOArguments>>? _anyOutgoingListeners;
     private Dictionary<long, IPendingAck>? _acks;
-    private Dictionary<string, object?>? _data;
+    private System.Collections.Concurrent.ConcurrentDictionary<string, object?>? _data;
     private volatile bool _connected;
     private bool _ready;
     private Queue<(byte[] Text, SocketIOPacket Header, IReadOnlyList<ReadOnlyMemory<byte>>? Attachments)>? _early;
@@ -56,14 +56,14 @@ public sealed class SocketIOSocket
     /// <summary>Whether this connection was recovered (connection state recovery).</summary>
     public bool Recovered { get; internal set; }
 
-    /// <summary>Arbitrary per-socket data (socket.io's <c>socket.data</c>).</summary>
+    /// <summary>Arbitrary per-socket data (socket.io's <c>socket.data</c>); safe to read from other sockets' handlers.</summary>
     public IDictionary<string, object?> Data
     {
         get
         {
             lock (_gate)
             {
-                return _data ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+                return _data ??= new System.Collections.Concurrent.ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
             }
         }
     }
