@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -196,7 +195,7 @@ public sealed class EngineIOServer : IAsyncDisposable
 
     private async Task HandshakeAsync(HttpContext context, bool webSocket)
     {
-        string sid = NewSessionId();
+        string sid = Ids.New();
         var session = new EngineIOSocket(this, sid, webSocket, new EngineIORequestInfo(context, Options.TimeProvider.GetUtcNow()));
         _sessions[sid] = session;
         var handshake = new EngineIOHandshake(
@@ -342,13 +341,6 @@ public sealed class EngineIOServer : IAsyncDisposable
         }
 
         return true;
-    }
-
-    private static string NewSessionId()
-    {
-        Span<byte> bytes = stackalloc byte[15];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
     }
 
     /// <summary>Closes every session (reason <c>server shutting down</c>) and refuses new requests.</summary>

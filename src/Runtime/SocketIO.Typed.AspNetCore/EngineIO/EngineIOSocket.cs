@@ -575,7 +575,7 @@ public sealed class EngineIOSocket
         IsWebSocket = true;
         Send(openPacket);
         Task sending = SendLoopAsync(webSocket);
-        await ReceiveLoopAsync(webSocket, upgrading: false).ConfigureAwait(false);
+        await ReceiveLoopAsync(webSocket).ConfigureAwait(false);
         await sending.ConfigureAwait(false);
     }
 
@@ -608,7 +608,7 @@ public sealed class EngineIOSocket
             return;
         }
 
-        await ReceiveLoopAsync(webSocket, upgrading: true).ConfigureAwait(false);
+        await ReceiveLoopAsync(webSocket).ConfigureAwait(false);
         await sending.ConfigureAwait(false);
     }
 
@@ -673,9 +673,8 @@ public sealed class EngineIOSocket
     /// <summary>Whether an upgrade may start now.</summary>
     internal bool CanUpgrade => _upgrade == UpgradeState.None && !IsWebSocket && !_closed;
 
-    private async Task ReceiveLoopAsync(WebSocket webSocket, bool upgrading)
+    private async Task ReceiveLoopAsync(WebSocket webSocket)
     {
-        _ = upgrading;
         int max = _options.MaxHttpBufferSize;
         string reason = "transport close";
         try

@@ -189,7 +189,7 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
             return;
         }
 
-        await ns.ConnectAsync(this, handshake, SocketIOServer.NewId()).ConfigureAwait(false);
+        await ns.ConnectAsync(this, handshake, Ids.New()).ConfigureAwait(false);
     }
 
     internal void Add(SocketIOSocket socket)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -168,13 +167,6 @@ public sealed class SocketIOServer : IAsyncDisposable
     }
 
     private void OnEngineConnection(EngineIOSocket engine) => engine.Handler = new SocketIOConnection(this, engine);
-
-    internal static string NewId()
-    {
-        Span<byte> bytes = stackalloc byte[15];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
-    }
 
     internal static void ThrowIfReserved(string eventName)
     {

@@ -221,35 +221,19 @@ public sealed class SocketIOSocket
     public Task<SocketIOArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
         EmitWithAckAsync(eventName, null, CancellationToken.None, args);
 
-    internal ValueTask SendAckAsync(long ackId, object?[] args)
-    {
-        if (ackId < 0)
+    internal ValueTask SendAckAsync(long ackId, object?[] args) =>
+        SendAck(ackId, args, static (writer, values) =>
         {
-            return ValueTask.CompletedTask;
-        }
-
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        EncodedPacket packet;
-        try
-        {
-            writer.BeginAck();
-            foreach (object? arg in args)
+            foreach (object? value in values)
             {
-                writer.WriteValue(arg);
+                writer.WriteValue(value);
             }
+        });
 
-            packet = writer.ToPacket(Namespace.Name, ackId);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
+    internal ValueTask SendAckAsync(long ackId, SocketIOArguments arguments) =>
+        SendAck(ackId, arguments, static (writer, args) => writer.WriteArguments(args));
 
-        SendOwned(packet);
-        return ValueTask.CompletedTask;
-    }
-
-    internal ValueTask SendAckAsync(long ackId, SocketIOArguments arguments)
+    private ValueTask SendAck<TArgs>(long ackId, TArgs args, Action<SocketIOPacketWriter, TArgs> write)
     {
         if (ackId < 0)
         {
@@ -261,7 +245,7 @@ public sealed class SocketIOSocket
         try
         {
             writer.BeginAck();
-            writer.WriteArguments(arguments);
+            write(writer, args);
             packet = writer.ToPacket(Namespace.Name, ackId);
         }
         finally

@@ -142,12 +142,12 @@ public readonly struct SocketIOArguments
     /// <summary>Deserializes the argument at <paramref name="index"/> with a source-generated <see cref="JsonTypeInfo{T}"/>.</summary>
     /// <typeparam name="T">The argument type.</typeparam>
     /// <param name="index">0-based argument index.</param>
-    /// <param name="typeInfo">The metadata, for example <c>MyJsonContext.Default.ChatMessage</c>.</param>
+    /// <param name="jsonTypeInfo">The metadata, for example <c>MyJsonContext.Default.ChatMessage</c>.</param>
     /// <returns>The value.</returns>
-    public T? GetValue<T>(int index, JsonTypeInfo<T> typeInfo)
+    public T? GetValue<T>(int index, JsonTypeInfo<T> jsonTypeInfo)
     {
         Utf8JsonReader reader = MoveTo(index);
-        return JsonSerializer.Deserialize(ref reader, typeInfo);
+        return JsonSerializer.Deserialize(ref reader, jsonTypeInfo);
     }
 
     /// <summary>The argument at <paramref name="index"/> as a string (<see langword="null"/> for JSON null).</summary>

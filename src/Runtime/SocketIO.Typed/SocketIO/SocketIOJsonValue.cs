@@ -19,12 +19,12 @@ public sealed class SocketIOJsonValue
     /// <summary>Pairs <paramref name="value"/> with its metadata.</summary>
     /// <typeparam name="T">The value's type.</typeparam>
     /// <param name="value">The value.</param>
-    /// <param name="typeInfo">Its metadata, from a <c>JsonSerializerContext</c>.</param>
+    /// <param name="jsonTypeInfo">Its metadata, from a <c>JsonSerializerContext</c>.</param>
     /// <returns>The pair.</returns>
-    public static SocketIOJsonValue Create<T>(T value, JsonTypeInfo<T> typeInfo)
+    public static SocketIOJsonValue Create<T>(T value, JsonTypeInfo<T> jsonTypeInfo)
     {
-        ArgumentNullException.ThrowIfNull(typeInfo);
-        return new SocketIOJsonValue(writer => JsonSerializer.Serialize(writer, value, typeInfo));
+        ArgumentNullException.ThrowIfNull(jsonTypeInfo);
+        return new SocketIOJsonValue(writer => JsonSerializer.Serialize(writer, value, jsonTypeInfo));
     }
 
     /// <summary>Writes the value.</summary>
