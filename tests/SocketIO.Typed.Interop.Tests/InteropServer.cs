@@ -34,7 +34,7 @@ internal sealed class InteropServer : IAsyncDisposable
     /// <summary>What the server saw.</summary>
     public ServerProbe Probe { get; }
 
-    public static async Task<InteropServer> StartAsync(ITestOutputHelper output)
+    public static async Task<InteropServer> StartAsync(ITestOutputHelper output, Action<SocketIOServerOptions>? configure = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -42,7 +42,7 @@ internal sealed class InteropServer : IAsyncDisposable
         builder.Logging.AddProvider(new TestOutputLoggerProvider(output));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("SocketIO.Typed", LogLevel.Information);
-        builder.Services.AddSocketIO();
+        builder.Services.AddSocketIO(configure);
 
         WebApplication app = builder.Build();
         SocketIOServer io = app.MapSocketIO("/socket.io");
@@ -65,6 +65,22 @@ internal sealed class InteropServer : IAsyncDisposable
     private static void Configure(SocketIOServer io, ServerProbe probe)
     {
         SocketIONamespace observer = io.Of("/observer");
+        observer.OnConnection(socket =>
+        {
+            // Connection state recovery: what a client cut off from the main namespace misses, sent from here.
+            socket.On("recovery-broadcast", async ctx =>
+            {
+                string missingSocket = ctx.Arguments.GetString(0)!;
+                await io.To("r1").EmitAsync("missed-room", 1);
+                await io.EmitAsync("missed-all", 2);
+                await io.To(missingSocket).EmitAsync("missed-direct", 3);
+                await io.To("elsewhere").EmitAsync("not-for-you", 4);
+                await io.Sockets.Volatile.EmitAsync("volatile-missed", 5);
+                await io.Sockets.Except("r1").EmitAsync("excluded", 6);
+                await io.To("r1").EmitAsync("missed-binary", new byte[] { 1, 2, 3 });
+                await ctx.AckAsync(true);
+            });
+        });
 
         io.OnConnection(socket =>
         {
@@ -190,6 +206,23 @@ internal sealed class InteropServer : IAsyncDisposable
                 var report = new Dictionary<string, object?>(StringComparer.Ordinal) { ["first"] = first, ["emptyCount"] = empty.Count, ["ignored"] = ignored };
                 probe.Set("ack:server-side", $"{first["n"]}|{first["bytes"]}|{first["nested"]}|{first["ok"]}|{empty.Count}|{ignored}");
                 await s.EmitAsync("answers", report);
+            });
+
+            // ---- connection state recovery
+            socket.On("recovery-setup", async ctx =>
+            {
+                ctx.Socket.Join("r1");
+                ctx.Socket.Data["tag"] = "kept";
+                await ctx.Socket.EmitAsync("before-cut", 0);
+                await ctx.AckAsync(ctx.Socket.Recovered);
+            });
+            socket.On("recovery-state", async ctx =>
+            {
+                SocketIOSocket s = ctx.Socket;
+                object? tag = s.Data.TryGetValue("tag", out object? t) ? t : null;
+                probe.Set("recovery:state:" + s.Id, $"{s.Recovered}|{string.Join(',', s.Rooms.Order(StringComparer.Ordinal))}|{tag}");
+                await ctx.AckAsync(s.Recovered, s.Rooms.Order(StringComparer.Ordinal).ToList(), tag);
+                await io.To("r1").EmitAsync("live", 7);
             });
 
             // ---- namespaces

@@ -189,6 +189,83 @@ function assertBuffer(value, expected, what) {
 // ---------------------------------------------------------------- scenarios
 
 const scenarios = {
+  // Connection state recovery (server with ConnectionStateRecovery on): after a cut shorter than
+  // maxDisconnectionDuration the socket gets its id, rooms and data back, and every event it missed, in order,
+  // each with its offset as last argument; volatile events and events for other rooms are not replayed.
+  async recovery() {
+    const observer = newSocket("/observer");
+    await connected(observer);
+    const socket = newSocket("/");
+    const tracked = new Set(["before-cut", "missed-room", "missed-all", "missed-direct", "not-for-you", "volatile-missed", "excluded", "missed-binary", "live"]);
+    const seen = [];
+    socket.onAny((event, ...args) => {
+      if (tracked.has(event)) {
+        seen.push([event, ...args]);
+      }
+    });
+    await connected(socket);
+    await settled(socket.io);
+    const firstId = socket.id;
+    assert.equal(socket.recovered, false, "a first connection is not recovered");
+    const beforeCut = once(socket, "before-cut");
+    const [setupRecovered] = await emitAck(socket, "recovery-setup");
+    await beforeCut;
+    assert.equal(setupRecovered, false);
+
+    // The cut: the transport closes under the socket; the server sees "transport close".
+    const gone = once(observer, "peer-disconnected", (id) => id === firstId);
+    socket.io.engine.close();
+    const [, serverReason] = await gone;
+    await emitAck(observer, "recovery-broadcast", firstId);
+
+    const live = once(socket, "live");
+    socket.connect();
+    await connected(socket);
+    const recovered = socket.recovered;
+    const sameId = socket.id === firstId;
+    const [stateRecovered, rooms, tag] = await emitAck(socket, "recovery-state");
+    await live;
+
+    const names = seen.map((e) => e[0]);
+    assert.deepEqual(names, ["before-cut", "missed-room", "missed-all", "missed-direct", "missed-binary", "live"], "replayed events, in order");
+    const offsets = seen.map((e) => e[e.length - 1]);
+    for (const offset of offsets) {
+      assert.equal(typeof offset, "string", "each stored event ends with its offset");
+    }
+    assert.equal(new Set(offsets).size, offsets.length, "offsets are unique");
+    assert.deepEqual(seen[1].slice(1, -1), [1]);
+    assert.deepEqual(seen[2].slice(1, -1), [2]);
+    assert.deepEqual(seen[3].slice(1, -1), [3]);
+    assertBuffer(seen[4][1], Buffer.from([1, 2, 3]), "replayed binary event");
+    assert.deepEqual(seen[5].slice(1, -1), [7]);
+    return { firstId, serverReason, recovered, sameId, stateRecovered, rooms, tag, names };
+  },
+
+  // No recovery for an unknown private id, nor after maxDisconnectionDuration (server configured with a short one).
+  async "recovery-expired"() {
+    const bogus = newSocket("/", { auth: { pid: "not-a-session", offset: "nowhere" } });
+    await connected(bogus);
+    const [bogusRecovered] = await emitAck(bogus, "recovery-state");
+
+    const observer = newSocket("/observer");
+    await connected(observer);
+    const socket = newSocket("/");
+    await connected(socket);
+    const firstId = socket.id;
+    const beforeCut = once(socket, "before-cut");
+    await emitAck(socket, "recovery-setup");
+    await beforeCut;
+    const gone = once(observer, "peer-disconnected", (id) => id === firstId);
+    socket.io.engine.close();
+    await gone;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+
+    socket.connect();
+    await connected(socket);
+    const [stateRecovered, rooms, tag] = await emitAck(socket, "recovery-state");
+    return { bogusRecovered, recovered: Boolean(socket.recovered), sameId: socket.id === firstId, stateRecovered, rooms, tag, newId: socket.id };
+  },
+
   // Auth payload echoed back; the client's socket.id is the server's socket.Id, not the Engine.IO id.
   async connect() {
     const auth = { token: "abc", n: 1.5, list: [1, "two", null, true, { deep: "é✓" }], text: "é✓ 😀" };

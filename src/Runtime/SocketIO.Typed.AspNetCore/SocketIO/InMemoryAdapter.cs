@@ -1,19 +1,66 @@
+using System.Globalization;
 using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.SocketIO.Protocol;
 
 namespace SocketIO.Typed.AspNetCore.SocketIO;
 
-/// <summary>The default adapter: rooms in memory, broadcasts to the sockets of this process.</summary>
+/// <summary>
+/// The default adapter: rooms in memory, broadcasts to the sockets of this process. When connection state
+/// recovery is on, it also keeps every non-volatile event without ack for
+/// <see cref="ConnectionStateRecoveryOptions.MaxDisconnectionDuration"/> (tagged with an offset as last
+/// argument, as socket.io's <c>SessionAwareAdapter</c>) and the sessions of disconnected sockets.
+/// </summary>
 public class InMemoryAdapter : SocketIOAdapter
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, HashSet<string>> _rooms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _sids = new(StringComparer.Ordinal);
 
+    // Connection state recovery: the packet history (contiguous sequence numbers from _firstSeq, starting at
+    // index _head) and the sessions of disconnected sockets by private id.
+    private readonly ConnectionStateRecoveryOptions? _recovery;
+    private readonly TimeProvider _time;
+    private readonly string _offsetPrefix;
+    private readonly List<StoredPacket> _history = [];
+    private readonly Dictionary<string, (SocketIOSessionState State, DateTimeOffset DisconnectedAt)> _sessions = new(StringComparer.Ordinal);
+    private int _head;
+    private long _firstSeq;
+
     /// <summary>Creates the adapter.</summary>
     /// <param name="namespace">The namespace.</param>
     public InMemoryAdapter(SocketIONamespace @namespace)
         : base(@namespace)
     {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        _recovery = @namespace.Server.Options.ConnectionStateRecovery;
+        _time = @namespace.Server.Options.EngineIO.TimeProvider;
+
+        // Offsets are unique per adapter instance, so an offset from an earlier process is never mistaken for one of ours.
+        _offsetPrefix = Ids.New()[..8].Replace('_', 'x').Replace('-', 'y') + "-";
+    }
+
+    /// <summary>The number of packets kept for connection state recovery.</summary>
+    public int RecoveryPacketCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _history.Count - _head;
+            }
+        }
+    }
+
+    /// <summary>The number of disconnected sessions kept for connection state recovery.</summary>
+    public int RecoverySessionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Count;
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -120,6 +167,11 @@ public class InMemoryAdapter : SocketIOAdapter
         ArgumentNullException.ThrowIfNull(packet);
         lock (_gate)
         {
+            if (_recovery is not null && (options.Flags & BroadcastFlags.Volatile) == 0 && SocketIOPacketEditor.IsEventWithoutAck(packet.Text.Span))
+            {
+                packet = Store(packet, options);
+            }
+
             // The packet was encoded once; each recipient's queue takes a reference to the same bytes.
             ForEachTarget(options, (Adapter: this, Packet: packet, Options: options), static (state, sid) =>
             {
@@ -131,6 +183,148 @@ public class InMemoryAdapter : SocketIOAdapter
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    // Keeps a copy of the packet tagged with its offset; the history holds the copy's reference. Caller holds _gate.
+    private EncodedPacket Store(EncodedPacket packet, BroadcastOptions options)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        Prune(now);
+        long seq = _firstSeq + (_history.Count - _head);
+        EncodedPacket stored = SocketIOPacketEditor.AppendStringArgument(packet, _offsetPrefix + seq.ToString("x", CultureInfo.InvariantCulture));
+        _history.Add(new StoredPacket(stored, options.Rooms ?? [], options.Except ?? [], now));
+        return stored;
+    }
+
+    // Drops the packets and sessions older than the recovery window. Caller holds _gate.
+    private void Prune(DateTimeOffset now)
+    {
+        DateTimeOffset threshold = now - _recovery!.MaxDisconnectionDuration;
+        while (_head < _history.Count && _history[_head].EmittedAt < threshold)
+        {
+            _history[_head].Packet.Release();
+            _history[_head] = default;
+            _head++;
+            _firstSeq++;
+        }
+
+        if (_head > 1024 && _head > _history.Count / 2)
+        {
+            _history.RemoveRange(0, _head);
+            _head = 0;
+        }
+
+        if (_sessions.Count > 0)
+        {
+            List<string>? expired = null;
+            foreach (KeyValuePair<string, (SocketIOSessionState State, DateTimeOffset DisconnectedAt)> pair in _sessions)
+            {
+                if (pair.Value.DisconnectedAt < threshold)
+                {
+                    (expired ??= []).Add(pair.Key);
+                }
+            }
+
+            if (expired is not null)
+            {
+                foreach (string pid in expired)
+                {
+                    _sessions.Remove(pid);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void PersistSession(SocketIOSessionState session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (_recovery is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            Prune(now);
+            _sessions[session.PrivateId] = (session, now);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask<IReadOnlyList<EncodedPacket>?> RestoreSessionAsync(string privateId, string offset, Action<SocketIOSessionState> attach)
+    {
+        ArgumentNullException.ThrowIfNull(privateId);
+        ArgumentNullException.ThrowIfNull(offset);
+        ArgumentNullException.ThrowIfNull(attach);
+        if (_recovery is null)
+        {
+            return ValueTask.FromResult<IReadOnlyList<EncodedPacket>?>(null);
+        }
+
+        lock (_gate)
+        {
+            Prune(_time.GetUtcNow());
+            if (!_sessions.TryGetValue(privateId, out (SocketIOSessionState State, DateTimeOffset DisconnectedAt) entry) ||
+                !TryParseOffset(offset, out long seq) || seq < _firstSeq || seq >= _firstSeq + (_history.Count - _head))
+            {
+                // Unknown or expired session, or an offset from elsewhere or too old to replay from.
+                return ValueTask.FromResult<IReadOnlyList<EncodedPacket>?>(null);
+            }
+
+            _sessions.Remove(privateId);
+            var missed = new List<EncodedPacket>();
+            for (int i = _head + (int)(seq - _firstSeq) + 1; i < _history.Count; i++)
+            {
+                StoredPacket stored = _history[i];
+                if (ShouldInclude(entry.State.Rooms, stored))
+                {
+                    stored.Packet.AddRef();
+                    missed.Add(stored.Packet);
+                }
+            }
+
+            try
+            {
+                // Under the lock: every later broadcast already sees the recreated socket in its rooms.
+                attach(entry.State);
+            }
+            catch
+            {
+                foreach (EncodedPacket packet in missed)
+                {
+                    packet.Release();
+                }
+
+                throw;
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<EncodedPacket>?>(missed);
+        }
+    }
+
+    private bool TryParseOffset(string offset, out long seq)
+    {
+        seq = 0;
+        return offset.StartsWith(_offsetPrefix, StringComparison.Ordinal) &&
+            long.TryParse(offset.AsSpan(_offsetPrefix.Length), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out seq);
+    }
+
+    private static bool ShouldInclude(IReadOnlyCollection<string> sessionRooms, StoredPacket packet)
+    {
+        bool included = packet.Rooms.Count == 0;
+        foreach (string room in sessionRooms)
+        {
+            if (packet.Except.Contains(room, StringComparer.Ordinal))
+            {
+                return false;
+            }
+
+            included |= packet.Rooms.Contains(room, StringComparer.Ordinal);
+        }
+
+        return included;
     }
 
     /// <inheritdoc/>
@@ -296,4 +490,6 @@ public class InMemoryAdapter : SocketIOAdapter
             }
         }
     }
+
+    private readonly record struct StoredPacket(EncodedPacket Packet, IReadOnlyCollection<string> Rooms, IReadOnlyCollection<string> Except, DateTimeOffset EmittedAt);
 }

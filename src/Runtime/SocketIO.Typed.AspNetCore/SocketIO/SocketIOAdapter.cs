@@ -25,6 +25,13 @@ public enum BroadcastFlags
 /// <param name="Flags">The flags.</param>
 public readonly record struct BroadcastOptions(IReadOnlyCollection<string> Rooms, IReadOnlyCollection<string> Except, BroadcastFlags Flags);
 
+/// <summary>What connection state recovery keeps of a socket that lost its connection.</summary>
+/// <param name="SocketId">The socket id, given back to the recovered socket.</param>
+/// <param name="PrivateId">The private session id (<c>pid</c>) only this client knows.</param>
+/// <param name="Rooms">The rooms the socket was in, its own id included.</param>
+/// <param name="Data">The socket's <see cref="SocketIOSocket.Data"/>.</param>
+public sealed record SocketIOSessionState(string SocketId, string PrivateId, IReadOnlyCollection<string> Rooms, IDictionary<string, object?> Data);
+
 /// <summary>Receives the acknowledgements of a broadcast with ack.</summary>
 public interface IBroadcastAckCollector
 {
@@ -117,4 +124,29 @@ public abstract class SocketIOAdapter
 
     /// <summary>The names of all rooms that have members.</summary>
     public abstract IReadOnlyCollection<string> Rooms { get; }
+
+    /// <summary>
+    /// Keeps the state of a socket that lost its connection, for connection state recovery (called only when
+    /// <see cref="SocketIOServerOptions.ConnectionStateRecovery"/> is set). The default keeps nothing.
+    /// </summary>
+    /// <param name="session">The socket's id, private id, rooms and data.</param>
+    public virtual void PersistSession(SocketIOSessionState session)
+    {
+    }
+
+    /// <summary>
+    /// Restores a session kept by <see cref="PersistSession"/>: finds it by private id, calls
+    /// <paramref name="attach"/> (which recreates the socket with its id, rooms and data) so that no broadcast
+    /// falls between the missed packets and the live ones, and returns the packets the socket missed since
+    /// <paramref name="offset"/>. The default recovers nothing.
+    /// </summary>
+    /// <param name="privateId">The private id the client sent (<c>pid</c>).</param>
+    /// <param name="offset">The offset of the last packet the client processed.</param>
+    /// <param name="attach">Recreates the socket; it must be called at most once.</param>
+    /// <returns>
+    /// The missed packets in order, each holding one reference the caller releases; <see langword="null"/> when
+    /// the session is unknown, expired, or the offset is too old to replay (then <paramref name="attach"/> was not called).
+    /// </returns>
+    public virtual ValueTask<IReadOnlyList<EncodedPacket>?> RestoreSessionAsync(string privateId, string offset, Action<SocketIOSessionState> attach) =>
+        ValueTask.FromResult<IReadOnlyList<EncodedPacket>?>(null);
 }

@@ -189,7 +189,7 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
             return;
         }
 
-        await ns.ConnectAsync(this, handshake, Ids.New()).ConfigureAwait(false);
+        await ns.ConnectAsync(this, handshake).ConfigureAwait(false);
     }
 
     internal void Add(SocketIOSocket socket)
@@ -231,6 +231,10 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
             writer.BeginRaw();
             writer.Json.WriteStartObject();
             writer.Json.WriteString("sid"u8, socket.Id);
+            if (socket.PrivateId is not null)
+            {
+                writer.Json.WriteString("pid"u8, socket.PrivateId);
+            }
             writer.Json.WriteEndObject();
             packet = writer.ToRawPacket(SocketIOPacketType.Connect, ns.Name);
         }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using SocketIO.Typed.EngineIO.Protocol;
 using SocketIO.Typed.SocketIO;
 
 namespace SocketIO.Typed.AspNetCore.SocketIO;
@@ -193,50 +195,62 @@ public sealed class SocketIONamespace
     internal SocketIONamespace GetOrCreateChild(string name) =>
         _children!.GetOrAdd(name, static (n, parent) => new SocketIONamespace(parent.Server, n, parent), this);
 
-    internal async Task<SocketIOSocket?> ConnectAsync(SocketIOConnection connection, SocketIOHandshake handshake, string socketId)
+    internal async Task<SocketIOSocket?> ConnectAsync(SocketIOConnection connection, SocketIOHandshake handshake)
     {
-        var socket = new SocketIOSocket(this, connection, handshake, socketId);
-        Func<SocketIOSocket, CancellationToken, ValueTask>[] middlewares;
-        lock (_middlewares)
+        ConnectionStateRecoveryOptions? recovery = Server.Options.ConnectionStateRecovery;
+        SocketIOSocket? socket = null;
+        IReadOnlyList<EncodedPacket>? missed = null;
+        if (recovery is not null && TryReadRecoveryToken(handshake.Auth, out string? privateId, out string? offset))
         {
-            middlewares = [.. _middlewares];
-        }
-
-        try
-        {
-            foreach (Func<SocketIOSocket, CancellationToken, ValueTask> middleware in middlewares)
+            try
             {
-                await middleware(socket, connection.Closed).ConfigureAwait(false);
+                missed = await Adapter.RestoreSessionAsync(privateId, offset, state => socket = Attach(connection, handshake, state)).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // as socket.io: a failed restore means a fresh session, not a refused connection
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.RecoveryFailed(Server.Logger, e, Name);
             }
         }
-        catch (SocketIOConnectException e)
+
+        bool recovered = socket is not null;
+        socket ??= new SocketIOSocket(this, connection, handshake, Ids.New()) { PrivateId = recovery is null ? null : Ids.New() };
+        if (!recovered || !recovery!.SkipMiddlewares)
         {
-            SocketIOServerLog.Refused(Server.Logger, socketId, Name, e.Message);
-            connection.SendConnectError(Name, e.Message, e.Data);
-            return null;
-        }
-        catch (OperationCanceledException) when (connection.Closed.IsCancellationRequested)
-        {
-            return null;
-        }
-#pragma warning disable CA1031 // any middleware failure refuses the connection with its message, as socket.io's next(err)
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            SocketIOServerLog.Refused(Server.Logger, socketId, Name, e.Message);
-            connection.SendConnectError(Name, e.Message, null);
-            return null;
+            string? refusal = await RunMiddlewaresAsync(socket, connection).ConfigureAwait(false);
+            if (refusal is not null || connection.Closed.IsCancellationRequested)
+            {
+                if (recovered)
+                {
+                    socket.Abort();
+                }
+
+                Release(missed);
+                return null;
+            }
         }
 
         if (connection.Closed.IsCancellationRequested)
         {
+            socket.Abort();
+            Release(missed);
             return null;
         }
 
-        _sockets[socket.Id] = socket;
-        socket.OnConnected();
+        if (!recovered)
+        {
+            _sockets[socket.Id] = socket;
+            socket.OnConnected();
+        }
+        else
+        {
+            SocketIOServerLog.Recovered(Server.Logger, socket.Id, Name, missed?.Count ?? 0);
+        }
+
         connection.Add(socket);
         connection.SendConnectReply(this, socket);
+        socket.FinishConnect(missed);
 
         Func<SocketIOSocket, ValueTask>[] handlers;
         lock (_connectionHandlers)
@@ -260,5 +274,82 @@ public sealed class SocketIONamespace
 
         socket.MarkReady();
         return socket;
+    }
+
+    // Recreates a socket from a kept session; the adapter calls this atomically with respect to its broadcasts.
+    private SocketIOSocket Attach(SocketIOConnection connection, SocketIOHandshake handshake, SocketIOSessionState state)
+    {
+        var socket = new SocketIOSocket(this, connection, handshake, state.SocketId) { PrivateId = state.PrivateId, Recovered = true };
+        socket.RestoreData(state.Data);
+        _sockets[socket.Id] = socket;
+        socket.OnConnected();
+        Adapter.AddAll(socket.Id, state.Rooms);
+        return socket;
+    }
+
+    // Runs the middlewares; returns null when the socket may connect, else the refusal (already sent to the client).
+    private async Task<string?> RunMiddlewaresAsync(SocketIOSocket socket, SocketIOConnection connection)
+    {
+        Func<SocketIOSocket, CancellationToken, ValueTask>[] middlewares;
+        lock (_middlewares)
+        {
+            middlewares = [.. _middlewares];
+        }
+
+        try
+        {
+            foreach (Func<SocketIOSocket, CancellationToken, ValueTask> middleware in middlewares)
+            {
+                await middleware(socket, connection.Closed).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+        catch (SocketIOConnectException e)
+        {
+            SocketIOServerLog.Refused(Server.Logger, socket.Id, Name, e.Message);
+            connection.SendConnectError(Name, e.Message, e.Data);
+            return e.Message;
+        }
+        catch (OperationCanceledException) when (connection.Closed.IsCancellationRequested)
+        {
+            return "connection closed";
+        }
+#pragma warning disable CA1031 // any middleware failure refuses the connection with its message, as socket.io's next(err)
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.Refused(Server.Logger, socket.Id, Name, e.Message);
+            connection.SendConnectError(Name, e.Message, null);
+            return e.Message;
+        }
+    }
+
+    private static void Release(IReadOnlyList<EncodedPacket>? packets)
+    {
+        if (packets is not null)
+        {
+            foreach (EncodedPacket packet in packets)
+            {
+                packet.Release();
+            }
+        }
+    }
+
+    // socket.io-client sends {pid, offset} in the CONNECT auth once recovery gave it a pid.
+    private static bool TryReadRecoveryToken(JsonElement auth, [NotNullWhen(true)] out string? privateId, [NotNullWhen(true)] out string? offset)
+    {
+        privateId = null;
+        offset = null;
+        if (auth.ValueKind != JsonValueKind.Object ||
+            !auth.TryGetProperty("pid"u8, out JsonElement pid) || pid.ValueKind != JsonValueKind.String ||
+            !auth.TryGetProperty("offset"u8, out JsonElement off) || off.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        privateId = pid.GetString()!;
+        offset = off.GetString()!;
+        return true;
     }
 }

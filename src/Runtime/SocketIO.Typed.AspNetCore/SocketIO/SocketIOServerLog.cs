@@ -30,4 +30,10 @@ internal static partial class SocketIOServerLog
 
     [LoggerMessage(109, LogLevel.Warning, "Socket {SocketId}: an acknowledgement with unknown id {AckId} was ignored")]
     public static partial void UnknownAck(ILogger logger, string socketId, long ackId);
+
+    [LoggerMessage(110, LogLevel.Error, "Restoring a session in namespace {Namespace} failed; the client gets a new session")]
+    public static partial void RecoveryFailed(ILogger logger, Exception exception, string @namespace);
+
+    [LoggerMessage(111, LogLevel.Debug, "Socket {SocketId} of {Namespace} recovered its session; {Missed} missed packets replayed")]
+    public static partial void Recovered(ILogger logger, string socketId, string @namespace, int missed);
 }

@@ -24,6 +24,10 @@ public sealed class SocketIOSocket
     private System.Collections.Concurrent.ConcurrentDictionary<string, object?>? _data;
     private volatile bool _connected;
     private bool _ready;
+
+    // Until the CONNECT reply (and, for a recovered socket, its missed packets) is written, outgoing packets wait here.
+    private bool _holding = true;
+    private List<EncodedPacket>? _held;
     private Queue<(byte[] Text, SocketIOPacket Header, IReadOnlyList<ReadOnlyMemory<byte>>? Attachments)>? _early;
 
     internal SocketIOSocket(SocketIONamespace @namespace, SocketIOConnection connection, SocketIOHandshake handshake, string id)
@@ -53,8 +57,11 @@ public sealed class SocketIOSocket
     /// <summary>The current transport: <c>polling</c> or <c>websocket</c>.</summary>
     public string Transport => _connection.Engine.Transport;
 
-    /// <summary>Whether this connection was recovered (connection state recovery).</summary>
+    /// <summary>Whether this connection was recovered (connection state recovery): same id, rooms and data, missed events replayed.</summary>
     public bool Recovered { get; internal set; }
+
+    /// <summary>The private session id sent to the client for connection state recovery (<c>pid</c>); null when recovery is off.</summary>
+    internal string? PrivateId { get; init; }
 
     /// <summary>Arbitrary per-socket data (socket.io's <c>socket.data</c>); safe to read from other sockets' handlers.</summary>
     public IDictionary<string, object?> Data
@@ -174,10 +181,46 @@ public sealed class SocketIOSocket
     public void Send(EncodedPacket packet, BroadcastFlags flags)
     {
         ArgumentNullException.ThrowIfNull(packet);
+        bool release = true;
         try
         {
             NotifyOutgoing(packet);
-            SendBroadcast(packet, flags);
+            if (Namespace.Server.Options.ConnectionStateRecovery is null)
+            {
+                SendBroadcast(packet, flags);
+            }
+            else
+            {
+                // As socket.io: with recovery on, a direct emit goes through the adapter, which stores the event
+                // (with its offset) so a recovered socket still receives it.
+                ValueTask task = Namespace.Adapter.BroadcastAsync(packet, new BroadcastOptions([Id], [], flags));
+                if (!task.IsCompletedSuccessfully)
+                {
+                    release = false;
+                    _ = ReleaseAfterAsync(task, packet);
+                }
+            }
+        }
+        finally
+        {
+            if (release)
+            {
+                packet.Release();
+            }
+        }
+    }
+
+    private async Task ReleaseAfterAsync(ValueTask task, EncodedPacket packet)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the emit is fire-and-forget: an adapter failure is logged
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.HandlerFailed(_logger, e, "(emit)", Id);
         }
         finally
         {
@@ -284,7 +327,82 @@ public sealed class SocketIOSocket
             return;
         }
 
+        if (Volatile.Read(ref _holding))
+        {
+            lock (_gate)
+            {
+                if (_holding)
+                {
+                    packet.AddRef();
+                    (_held ??= []).Add(packet);
+                    return;
+                }
+            }
+        }
+
         _connection.Engine.Send(packet);
+    }
+
+    /// <summary>After the CONNECT reply: writes the missed packets (recovery), then what waited, then goes live.</summary>
+    /// <param name="missed">Packets to replay, each holding a reference this call releases.</param>
+    internal void FinishConnect(IReadOnlyList<EncodedPacket>? missed)
+    {
+        if (missed is not null)
+        {
+            foreach (EncodedPacket packet in missed)
+            {
+                SendOwned(packet);
+            }
+        }
+
+        lock (_gate)
+        {
+            if (_held is not null)
+            {
+                foreach (EncodedPacket packet in _held)
+                {
+                    SendOwned(packet);
+                }
+
+                _held = null;
+            }
+
+            _holding = false;
+        }
+    }
+
+    /// <summary>Undoes a registration that did not complete (refused by a middleware, or the connection closed).</summary>
+    internal void Abort()
+    {
+        _connected = false;
+        Namespace.Adapter.DeleteAll(Id);
+        Namespace.Remove(this);
+        ReleaseHeld();
+    }
+
+    private void ReleaseHeld()
+    {
+        lock (_gate)
+        {
+            if (_held is not null)
+            {
+                foreach (EncodedPacket packet in _held)
+                {
+                    packet.Release();
+                }
+
+                _held = null;
+            }
+        }
+    }
+
+    internal void RestoreData(IDictionary<string, object?> data)
+    {
+        lock (_gate)
+        {
+            _data = data as System.Collections.Concurrent.ConcurrentDictionary<string, object?>
+                ?? new System.Collections.Concurrent.ConcurrentDictionary<string, object?>(data, StringComparer.Ordinal);
+        }
     }
 
     private void NotifyOutgoing(EncodedPacket packet)
@@ -422,9 +540,15 @@ public sealed class SocketIOSocket
         }
 
         _connected = false;
+        if (PrivateId is not null && IsRecoverable(reason))
+        {
+            Namespace.Adapter.PersistSession(new SocketIOSessionState(Id, PrivateId, Namespace.Adapter.GetRooms(Id), Data));
+        }
+
         Namespace.Adapter.DeleteAll(Id);
         Namespace.Remove(this);
         _connection.Remove(this);
+        ReleaseHeld();
         FailPendingAcks(reason);
         SocketIOServerLog.Disconnected(_logger, Id, Namespace.Name, reason);
         try
@@ -438,6 +562,10 @@ public sealed class SocketIOSocket
             SocketIOServerLog.HandlerFailed(_logger, e, "disconnect", Id);
         }
     }
+
+    // socket.io's RECOVERABLE_DISCONNECT_REASONS: the client did not leave on purpose.
+    private static bool IsRecoverable(string reason) =>
+        reason is "transport error" or "transport close" or "forced close" or "ping timeout" or "server shutting down" or "forced server close";
 
     // ------------------------------------------------------------------ receiving
 
