@@ -22,7 +22,7 @@ public sealed class EngineIOSocket
     private readonly EngineIOServerOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<EncodedPacket> _queue = Channel.CreateUnbounded<EncodedPacket>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = false });
     private readonly object _gate = new();
     private readonly ITimer _timer;
 
@@ -34,6 +34,13 @@ public sealed class EngineIOSocket
     private int _postActive;
     private CancellationTokenSource? _getCts;
     private UpgradeState _upgrade;
+
+    // WebSocket sending: whoever queues a packet writes it inline when no one else is writing (as Node and the
+    // raw Kestrel floor do); otherwise the current writer sends it after its own. _pumping says who writes.
+    private WebSocket? _webSocket;
+    private int _pumping;
+    private bool _closeStarted;
+    private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal EngineIOSocket(EngineIOServer server, string id, bool webSocket, EngineIORequestInfo request)
     {
@@ -90,6 +97,7 @@ public sealed class EngineIOSocket
             return false;
         }
 
+        Pump();
         return true;
     }
 
@@ -161,6 +169,8 @@ public sealed class EngineIOSocket
         {
             DrainAndRelease();
         }
+
+        Pump();
 
         EngineIOServerLog.SessionClosed(_logger, Id, reason);
         try
@@ -574,7 +584,7 @@ public sealed class EngineIOSocket
     {
         IsWebSocket = true;
         Send(openPacket);
-        Task sending = SendLoopAsync(webSocket);
+        Task sending = StartSending(webSocket);
         await ReceiveLoopAsync(webSocket).ConfigureAwait(false);
         await sending.ConfigureAwait(false);
     }
@@ -653,7 +663,7 @@ public sealed class EngineIOSocket
                     }
 
                     EngineIOServerLog.Upgraded(_logger, Id);
-                    return SendLoopAsync(webSocket);
+                    return StartSending(webSocket);
                 }
                 else
                 {
@@ -764,54 +774,198 @@ public sealed class EngineIOSocket
         CloseCore(reason, graceful: false, null);
     }
 
-    private async Task SendLoopAsync(WebSocket webSocket)
+    /// <summary>From now on the queue goes out over <paramref name="webSocket"/>; the task ends after the close frame.</summary>
+    private Task StartSending(WebSocket webSocket)
     {
-        ChannelReader<EncodedPacket> reader = _queue.Reader;
+        Volatile.Write(ref _webSocket, webSocket);
+        Pump();
+        return _sendDone.Task;
+    }
+
+    // Writes what is queued if no one else is writing. Called after every enqueue and on close.
+    private void Pump()
+    {
+        WebSocket? webSocket = Volatile.Read(ref _webSocket);
+        if (webSocket is null)
+        {
+            return;
+        }
+
+        while (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
+        {
+            if (!DrainSync(webSocket))
+            {
+                // The rest continues asynchronously and gives the pump back itself (or keeps it after a failure).
+                return;
+            }
+
+            Volatile.Write(ref _pumping, 0);
+            if (!HasWork())
+            {
+                return;
+            }
+        }
+    }
+
+    private bool HasWork() => _queue.Reader.TryPeek(out _) || (_queue.Reader.Completion.IsCompleted && !_closeStarted);
+
+    // With the pump owned: sends while writes complete synchronously. Returns false when a write went
+    // asynchronous (or failed, or the close started): the pump then stays owned by that continuation.
+    private bool DrainSync(WebSocket webSocket)
+    {
+        while (_queue.Reader.TryRead(out EncodedPacket? packet))
+        {
+            ValueTask write;
+            try
+            {
+                write = WriteAsync(webSocket, packet);
+            }
+#pragma warning disable CA1031 // any failed write ends the transport, whatever the exception
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                packet.Release();
+                OnSendFailed(webSocket, e);
+                return false;
+            }
+
+            if (!write.IsCompletedSuccessfully)
+            {
+                _ = ContinueSendingAsync(webSocket, write, packet);
+                return false;
+            }
+
+            // Consume the result: the ValueTask may be backed by a pooled source.
+            write.GetAwaiter().GetResult();
+            packet.Release();
+        }
+
+        if (_queue.Reader.Completion.IsCompleted && !_closeStarted)
+        {
+            _closeStarted = true;
+            _ = SendCloseAsync(webSocket);
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task ContinueSendingAsync(WebSocket webSocket, ValueTask pending, EncodedPacket pendingPacket)
+    {
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            try
             {
-                while (reader.TryRead(out EncodedPacket? packet))
+                await pending.ConfigureAwait(false);
+            }
+            finally
+            {
+                pendingPacket.Release();
+            }
+
+            while (true)
+            {
+                while (_queue.Reader.TryRead(out EncodedPacket? packet))
                 {
                     try
                     {
-                        WebSocketMessageFlags flags = packet.Compress
-                            ? WebSocketMessageFlags.EndOfMessage
-                            : WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression;
-                        if (!packet.Text.IsEmpty)
-                        {
-                            await webSocket.SendAsync(packet.Text, WebSocketMessageType.Text, flags, CancellationToken.None).ConfigureAwait(false);
-                        }
-
-                        for (int i = 0; i < packet.AttachmentCount; i++)
-                        {
-                            await webSocket.SendAsync(packet.GetAttachment(i), WebSocketMessageType.Binary, flags, CancellationToken.None).ConfigureAwait(false);
-                        }
+                        await WriteAsync(webSocket, packet).ConfigureAwait(false);
                     }
                     finally
                     {
                         packet.Release();
                     }
                 }
-            }
 
-            // The queue was completed: the session is closed and everything queued before that has been sent.
+                if (_queue.Reader.Completion.IsCompleted && !_closeStarted)
+                {
+                    _closeStarted = true;
+                    await SendCloseAsync(webSocket).ConfigureAwait(false);
+                    return;
+                }
+
+                Volatile.Write(ref _pumping, 0);
+                if (!HasWork() || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+        }
+#pragma warning disable CA1031 // see DrainSync
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            OnSendFailed(webSocket, e);
+        }
+    }
+
+    private static ValueTask WriteAsync(WebSocket webSocket, EncodedPacket packet)
+    {
+        WebSocketMessageFlags flags = packet.Compress
+            ? WebSocketMessageFlags.EndOfMessage
+            : WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression;
+        if (packet.AttachmentCount == 0)
+        {
+            return webSocket.SendAsync(packet.Text, WebSocketMessageType.Text, flags, CancellationToken.None);
+        }
+
+        return WriteWithAttachmentsAsync(webSocket, packet, flags);
+    }
+
+    private static async ValueTask WriteWithAttachmentsAsync(WebSocket webSocket, EncodedPacket packet, WebSocketMessageFlags flags)
+    {
+        if (!packet.Text.IsEmpty)
+        {
+            await webSocket.SendAsync(packet.Text, WebSocketMessageType.Text, flags, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        for (int i = 0; i < packet.AttachmentCount; i++)
+        {
+            await webSocket.SendAsync(packet.GetAttachment(i), WebSocketMessageType.Binary, flags, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    // The queue was completed and everything queued before has been written: only the close frame is left
+    // (the receive loop reads the peer's answer; two readers are not allowed).
+    private async Task SendCloseAsync(WebSocket webSocket)
+    {
+        try
+        {
             if (webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                // Only the close frame: the receive loop reads the peer's answer, and two readers are not allowed.
                 await webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (IsTransportFailure(e))
         {
             EngineIOServerLog.TransportError(_logger, e, Id);
-            CloseCore("transport error", graceful: false, null);
             webSocket.Abort();
         }
         finally
         {
             DrainAndRelease();
+            _sendDone.TrySetResult();
         }
+    }
+
+    private static bool IsTransportFailure(Exception e) =>
+        e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException;
+
+    // A write failed: the pump stays owned (nothing more is written), the socket is aborted, and the session is
+    // closed from the thread pool, because this may run inline in a broadcaster that holds an adapter lock.
+    private void OnSendFailed(WebSocket webSocket, Exception e)
+    {
+        EngineIOServerLog.TransportError(_logger, e, Id);
+        webSocket.Abort();
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static self =>
+            {
+                self.CloseCore("transport error", graceful: false, null);
+                self.DrainAndRelease();
+                self._sendDone.TrySetResult();
+            },
+            this,
+            preferLocal: false);
     }
 
     private static void CancelQuietly(CancellationTokenSource? cts)
