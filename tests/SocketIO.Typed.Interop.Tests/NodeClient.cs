@@ -91,7 +91,7 @@ internal static class NodeClient
         return root.GetProperty("result");
     }
 
-    private static string? FindNode()
+    internal static string? FindNode()
     {
         string[] names = OperatingSystem.IsWindows() ? ["node.exe", "node.cmd"] : ["node"];
         string path = Environment.GetEnvironmentVariable("PATH") ?? "";

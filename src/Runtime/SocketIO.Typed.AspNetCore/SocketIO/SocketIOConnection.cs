@@ -298,7 +298,24 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
         Engine.Close();
     }
 
-    /// <summary>Closes every namespace socket and the Engine.IO session (socket.io's <c>client._disconnect()</c>).</summary>
+    /// <summary>Disconnects every namespace socket (each gets its DISCONNECT packet) and closes the session (socket.io's <c>client._disconnect()</c>).</summary>
+    internal void DisconnectAll()
+    {
+        SocketIOSocket[] sockets;
+        lock (_gate)
+        {
+            sockets = [.. _sockets.Values];
+        }
+
+        foreach (SocketIOSocket s in sockets)
+        {
+            s.Disconnect();
+        }
+
+        Engine.Close();
+    }
+
+    /// <summary>Closes every namespace socket without telling the client, then the Engine.IO session (after a parse error).</summary>
     internal void CloseAll(string reason)
     {
         CloseSockets(reason);

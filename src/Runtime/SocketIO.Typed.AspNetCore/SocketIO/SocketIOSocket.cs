@@ -495,7 +495,8 @@ public sealed class SocketIOSocket
 
         if (close)
         {
-            _connection.CloseAll("forced server close");
+            // As socket.io: every namespace of the connection gets its DISCONNECT packet, then the connection closes.
+            _connection.DisconnectAll();
             return;
         }
 

@@ -1,0 +1,1172 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using SocketIO.Typed.EngineIO;
+using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.SocketIO.Protocol;
+
+namespace SocketIO.Typed.Client;
+
+/// <summary>
+/// One namespace of a <see cref="SocketIOClient"/> (socket.io-client's <c>Socket</c>): it connects, disconnects and
+/// reconnects on its own over the shared connection; events and acknowledgements in both directions.
+/// </summary>
+public sealed class SocketIOClientSocket
+{
+    private readonly SocketIOClient _client;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly Channel<SocketIOClientEventContext> _events = Channel.CreateUnbounded<SocketIOClientEventContext>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Task _eventLoop;
+    private readonly List<EncodedPacket> _sendBuffer = [];
+    private readonly Dictionary<long, IPendingAck> _acks = [];
+    private readonly Queue<RetryEntry> _retryQueue = new();
+    private (byte[] Name, Func<SocketIOClientEventContext, ValueTask> Handler)[] _handlers = [];
+    private Func<string, SocketIOArguments, ValueTask>[] _anyListeners = [];
+    private Action<string, SocketIOArguments>[] _anyOutgoingListeners = [];
+    private long _nextAckId;
+    private long _volatileDropped;
+    private bool _active;
+    private bool _connectSent;
+    private bool _connected;
+    private string? _pid;
+    private string? _lastOffset;
+    private TaskCompletionSource? _connectTcs;
+
+    internal SocketIOClientSocket(SocketIOClient client, string @namespace)
+    {
+        _client = client;
+        _logger = client.Logger;
+        Namespace = @namespace;
+        _eventLoop = EventLoopAsync();
+    }
+
+    /// <summary>The namespace, for example <c>/</c> or <c>/chat</c>.</summary>
+    public string Namespace { get; }
+
+    /// <summary>The client (manager) this socket belongs to.</summary>
+    public SocketIOClient Client => _client;
+
+    /// <summary>The socket id the server gave (null while disconnected).</summary>
+    public string? Id { get; private set; }
+
+    /// <summary>Whether the socket is connected to its namespace.</summary>
+    public bool IsConnected => System.Threading.Volatile.Read(ref _connected);
+
+    /// <summary>Whether the last connection recovered the previous session (connection state recovery): no event was missed.</summary>
+    public bool Recovered { get; private set; }
+
+    /// <summary>Whether the socket wants to be connected (it reconnects after a connection loss).</summary>
+    public bool Active
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _active;
+            }
+        }
+    }
+
+    /// <summary>How many volatile emits were dropped because the socket was not connected.</summary>
+    public long VolatileDroppedCount => Interlocked.Read(ref _volatileDropped);
+
+    /// <summary>Emits whose events may be dropped when not connected (socket.io-client's <c>socket.volatile</c>).</summary>
+    public SocketIOClientVolatileEmitter Volatile => new(this);
+
+    /// <summary>The event dispatcher: by default the handlers registered with <c>On</c>; generated typed handlers replace it.</summary>
+    public ISocketIOClientDispatcher? Dispatcher { get; set; }
+
+    /// <summary>Raised when the socket connected to its namespace (also after each reconnection).</summary>
+    public event Action<SocketIOClientSocket>? Connected;
+
+    /// <summary>
+    /// Raised when the socket disconnected, with socket.io-client's reason: <c>io server disconnect</c>,
+    /// <c>io client disconnect</c>, <c>ping timeout</c>, <c>transport close</c>, <c>transport error</c>, <c>parse error</c>.
+    /// </summary>
+    public event Action<SocketIOClientSocket, string>? Disconnected;
+
+    /// <summary>Raised when the namespace refused the connection (a middleware error) or the connection could not be made.</summary>
+    public event Action<SocketIOClientSocket, Exception>? ConnectError;
+
+    // ------------------------------------------------------------------ connecting
+
+    /// <summary>
+    /// Connects to the namespace (opening the shared connection if needed) and completes when the server accepted.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns>A task that completes when connected.</returns>
+    /// <exception cref="SocketIOConnectException">The namespace refused the connection (message and data from the middleware).</exception>
+    /// <exception cref="TimeoutException">No answer within <see cref="SocketIOClientOptions.ConnectTimeout"/>.</exception>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource tcs;
+        lock (_gate)
+        {
+            if (_connected)
+            {
+                return;
+            }
+
+            _active = true;
+            tcs = _connectTcs ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_client.Options.ConnectTimeout);
+        try
+        {
+            await _client.EnsureOpenAsync(timeout.Token).ConfigureAwait(false);
+            await SendConnectAsync().ConfigureAwait(false);
+            await tcs.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                if (!_connected)
+                {
+                    _active = false;
+                    _connectSent = false;
+                    if (_connectTcs == tcs)
+                    {
+                        _connectTcs = null;
+                    }
+                }
+            }
+
+            _client.OnSocketInactive();
+            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Connecting to namespace {Namespace} did not complete within {_client.Options.ConnectTimeout.TotalMilliseconds} ms.", e);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Disconnects from the namespace (reason <c>io client disconnect</c>); no reconnection follows.</summary>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask DisconnectAsync()
+    {
+        bool wasConnected;
+        TaskCompletionSource? pending;
+        lock (_gate)
+        {
+            wasConnected = _connected;
+            _active = false;
+            _connectSent = false;
+            pending = _connectTcs;
+            _connectTcs = null;
+        }
+
+        pending?.TrySetException(new SocketIODisconnectedException("DisconnectAsync was called before the connection completed."));
+        if (wasConnected)
+        {
+            SendControl(SocketIOPacketType.Disconnect);
+            OnClose("io client disconnect");
+        }
+
+        _client.OnSocketInactive();
+        return ValueTask.CompletedTask;
+    }
+
+    internal void OnEngineOpen() => _ = SendConnectAsync();
+
+    private async Task SendConnectAsync()
+    {
+        string? pid;
+        string? offset;
+        lock (_gate)
+        {
+            if (!_active || _connectSent || _connected || _client.Engine is null)
+            {
+                return;
+            }
+
+            _connectSent = true;
+            pid = _pid;
+            offset = _lastOffset;
+        }
+
+        object? auth;
+        try
+        {
+            auth = _client.Options.AuthProvider is { } provider
+                ? await provider(Namespace, CancellationToken.None).ConfigureAwait(false)
+                : _client.Options.Auth;
+        }
+#pragma warning disable CA1031 // an auth callback failure is a connect error of this namespace
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            FailConnect(new SocketIOConnectException("The auth provider failed: " + e.Message, e));
+            return;
+        }
+
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        EncodedPacket packet;
+        try
+        {
+            writer.BeginRaw();
+            WriteAuth(writer, auth, pid, offset);
+            packet = writer.ToRawPacket(SocketIOPacketType.Connect, Namespace);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+
+        SendNow(packet);
+    }
+
+    // socket.io-client sends Object.assign({ pid, offset }, auth) once the server gave a pid.
+    private static void WriteAuth(SocketIOPacketWriter writer, object? auth, string? pid, string? offset)
+    {
+        if (pid is null)
+        {
+            if (auth is not null)
+            {
+                writer.WriteValue(auth);
+            }
+
+            return;
+        }
+
+        Utf8JsonWriter json = writer.Json;
+        json.WriteStartObject();
+        json.WriteString("pid"u8, pid);
+        if (offset is not null)
+        {
+            json.WriteString("offset"u8, offset);
+        }
+
+        switch (auth)
+        {
+            case JsonElement { ValueKind: JsonValueKind.Object } element:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    property.WriteTo(json);
+                }
+
+                break;
+            case IEnumerable<KeyValuePair<string, object?>> pairs:
+                foreach (KeyValuePair<string, object?> pair in pairs)
+                {
+                    json.WritePropertyName(pair.Key);
+                    writer.WriteValue(pair.Value);
+                }
+
+                break;
+            case IEnumerable<KeyValuePair<string, string>> pairs:
+                foreach (KeyValuePair<string, string> pair in pairs)
+                {
+                    json.WriteString(pair.Key, pair.Value);
+                }
+
+                break;
+        }
+
+        json.WriteEndObject();
+    }
+
+    internal void OnEngineClose(string reason, Exception? error)
+    {
+        bool wasConnected;
+        TaskCompletionSource? pending = null;
+        lock (_gate)
+        {
+            _connectSent = false;
+            wasConnected = _connected;
+            if (!wasConnected && _connectTcs is not null && !_client.Options.Reconnection)
+            {
+                pending = _connectTcs;
+                _connectTcs = null;
+            }
+        }
+
+        if (pending is not null)
+        {
+            string message = $"The connection closed ({reason}) before the namespace connected.";
+            pending.TrySetException(error is null ? new SocketIODisconnectedException(message) : new SocketIODisconnectedException(message, error));
+        }
+        if (wasConnected)
+        {
+            OnClose(reason);
+        }
+    }
+
+    internal void OnReconnectFailed()
+    {
+        TaskCompletionSource? pending;
+        lock (_gate)
+        {
+            pending = _connectTcs;
+            _connectTcs = null;
+        }
+
+        pending?.TrySetException(new SocketIODisconnectedException("Reconnection gave up."));
+    }
+
+    private void FailConnect(Exception error)
+    {
+        TaskCompletionSource? pending;
+        lock (_gate)
+        {
+            _active = false;
+            _connectSent = false;
+            pending = _connectTcs;
+            _connectTcs = null;
+        }
+
+        SocketIOClientLog.ConnectRefused(_logger, Namespace, error.Message);
+        pending?.TrySetException(error);
+        RaiseConnectError(error);
+        _client.OnSocketInactive();
+    }
+
+    private void OnConnectReply(ReadOnlySpan<byte> text, in SocketIOPacket header)
+    {
+        string? sid = null;
+        string? pid = null;
+        if (header.PayloadLength > 0)
+        {
+            var reader = new Utf8JsonReader(text.Slice(header.PayloadStart, header.PayloadLength));
+            using JsonDocument document = JsonDocument.ParseValue(ref reader);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                if (document.RootElement.TryGetProperty("sid"u8, out JsonElement s) && s.ValueKind == JsonValueKind.String)
+                {
+                    sid = s.GetString();
+                }
+
+                if (document.RootElement.TryGetProperty("pid"u8, out JsonElement p) && p.ValueKind == JsonValueKind.String)
+                {
+                    pid = p.GetString();
+                }
+            }
+        }
+
+        TaskCompletionSource? pending;
+        lock (_gate)
+        {
+            if (_connected || !_active)
+            {
+                return;
+            }
+
+            Recovered = pid is not null && pid == _pid;
+            if (!Recovered)
+            {
+                _lastOffset = null;
+            }
+
+            _pid = pid;
+            Id = sid;
+            _connected = true;
+            pending = _connectTcs;
+            _connectTcs = null;
+
+            // What was emitted while disconnected goes out now, in order, before anything newer.
+            foreach (EncodedPacket packet in _sendBuffer)
+            {
+                NotifyOutgoing(packet);
+                SendNow(packet);
+                packet.Release();
+            }
+
+            _sendBuffer.Clear();
+        }
+
+        SocketIOClientLog.Connected(_logger, Namespace, sid ?? "?", Recovered);
+        pending?.TrySetResult();
+        Raise(Connected);
+        DrainRetries();
+    }
+
+    private void OnClose(string reason)
+    {
+        IPendingAck[] acks;
+        lock (_gate)
+        {
+            if (!_connected)
+            {
+                return;
+            }
+
+            _connected = false;
+            Id = null;
+            acks = [.. _acks.Values];
+            _acks.Clear();
+        }
+
+        SocketIOClientLog.Disconnected(_logger, Namespace, reason);
+        foreach (IPendingAck ack in acks)
+        {
+            ack.OnDisconnect(reason);
+        }
+
+        try
+        {
+            Disconnected?.Invoke(this, reason);
+        }
+#pragma warning disable CA1031 // a failing listener must not break the connection logic
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOClientLog.ListenerFailed(_logger, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    internal void OnPacket(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        switch (header.Type)
+        {
+            case SocketIOPacketType.Connect:
+                OnConnectReply(text, header);
+                break;
+            case SocketIOPacketType.ConnectError:
+                FailConnect(ReadConnectError(text, header));
+                break;
+            case SocketIOPacketType.Disconnect:
+                // The server disconnected this socket: no reconnection (socket.io-client's "io server disconnect").
+                lock (_gate)
+                {
+                    _active = false;
+                    _connectSent = false;
+                }
+
+                OnClose("io server disconnect");
+                _client.OnSocketInactive();
+                break;
+            case SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent:
+                OnEvent(text, header, attachments);
+                break;
+            case SocketIOPacketType.Ack or SocketIOPacketType.BinaryAck:
+                OnAck(text, header, attachments);
+                break;
+        }
+    }
+
+    private static SocketIOConnectException ReadConnectError(ReadOnlySpan<byte> text, in SocketIOPacket header)
+    {
+        if (header.PayloadLength == 0)
+        {
+            return new SocketIOConnectException("The namespace refused the connection.");
+        }
+
+        var reader = new Utf8JsonReader(text.Slice(header.PayloadStart, header.PayloadLength));
+        using JsonDocument document = JsonDocument.ParseValue(ref reader);
+        JsonElement root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.String)
+        {
+            return new SocketIOConnectException(root.GetString() ?? string.Empty);
+        }
+
+        string message = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message"u8, out JsonElement m) && m.ValueKind == JsonValueKind.String
+            ? m.GetString() ?? string.Empty
+            : "The namespace refused the connection.";
+        return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data"u8, out JsonElement data)
+            ? new SocketIOConnectException(message, data.Clone())
+            : new SocketIOConnectException(message);
+    }
+
+    private void OnEvent(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        // The arguments own their bytes: handlers may keep them.
+        byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
+        var arguments = new SocketIOArguments(payload, 1, header.ArgumentsStart - header.PayloadStart, attachments);
+        ReadOnlyMemory<byte> name = header.EventNameEscaped
+            ? Encoding.UTF8.GetBytes(SocketIOOutgoing.DecodeEventName(text, header))
+            : payload.AsMemory(header.EventNameStart - header.PayloadStart, header.EventNameLength);
+
+        // Connection state recovery: the server appends the event's offset as a last string argument.
+        if (header.AckId < 0 && _pid is not null)
+        {
+            int count = arguments.Count;
+            if (count > 0 && arguments.GetElement(count - 1) is { ValueKind: JsonValueKind.String } last)
+            {
+                lock (_gate)
+                {
+                    _lastOffset = last.GetString();
+                }
+            }
+        }
+
+        var context = new SocketIOClientEventContext(this, name, arguments, header.AckId);
+        if (_client.Options.ConcurrentEventHandlers)
+        {
+            _ = DispatchAsync(context);
+        }
+        else
+        {
+            _events.Writer.TryWrite(context);
+        }
+    }
+
+    private async Task EventLoopAsync()
+    {
+        await Task.Yield();
+        while (await _events.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (_events.Reader.TryRead(out SocketIOClientEventContext? context))
+            {
+                await DispatchAsync(context).ConfigureAwait(false);
+            }
+        }
+    }
+
+    internal async Task DisposeEventsAsync()
+    {
+        _events.Writer.TryComplete();
+        await _eventLoop.ConfigureAwait(false);
+    }
+
+    private async Task DispatchAsync(SocketIOClientEventContext context)
+    {
+        try
+        {
+            foreach (Func<string, SocketIOArguments, ValueTask> listener in _anyListeners)
+            {
+                await listener(context.EventName, context.Arguments).ConfigureAwait(false);
+            }
+
+            if (Dispatcher is { } dispatcher)
+            {
+                await dispatcher.DispatchAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            foreach ((byte[] Name, Func<SocketIOClientEventContext, ValueTask> Handler) entry in _handlers)
+            {
+                if (context.EventNameUtf8.Span.SequenceEqual(entry.Name))
+                {
+                    await entry.Handler(context).ConfigureAwait(false);
+                }
+            }
+        }
+#pragma warning disable CA1031 // a handler failure is logged; the connection stays up
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOClientLog.HandlerFailed(_logger, e, context.EventName, Namespace);
+        }
+    }
+
+    private void OnAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        IPendingAck? pending;
+        lock (_gate)
+        {
+            _acks.Remove(header.AckId, out pending);
+        }
+
+        if (pending is null)
+        {
+            SocketIOClientLog.UnknownAck(_logger, Namespace, header.AckId);
+            return;
+        }
+
+        byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
+        pending.Complete(new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments));
+    }
+
+    // ------------------------------------------------------------------ handlers
+
+    /// <summary>Handles an event; handlers of one socket run one at a time unless <see cref="SocketIOClientOptions.ConcurrentEventHandlers"/>.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="handler">The handler; call <see cref="SocketIOClientEventContext.AckAsync"/> to answer an acknowledged event.</param>
+    public void On(string eventName, Func<SocketIOClientEventContext, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(eventName);
+        ArgumentNullException.ThrowIfNull(handler);
+        byte[] name = Encoding.UTF8.GetBytes(eventName);
+        lock (_gate)
+        {
+            _handlers = [.. _handlers, (name, handler)];
+        }
+    }
+
+    /// <summary>Handles an event synchronously.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="handler">The handler.</param>
+    public void On(string eventName, Action<SocketIOClientEventContext> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        On(eventName, context =>
+        {
+            handler(context);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    /// <summary>Answers an acknowledged event with the handler's return value (one ack argument).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="handler">Returns the acknowledgement value.</param>
+    public void OnRequest(string eventName, Func<SocketIOArguments, ValueTask<object?>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        On(eventName, async context =>
+        {
+            object? result = await handler(context.Arguments).ConfigureAwait(false);
+            await context.AckAsync(result).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>Removes every handler of an event.</summary>
+    /// <param name="eventName">The event name.</param>
+    public void Off(string eventName)
+    {
+        byte[] name = Encoding.UTF8.GetBytes(eventName);
+        lock (_gate)
+        {
+            _handlers = [.. _handlers.Where(h => !h.Name.AsSpan().SequenceEqual(name))];
+        }
+    }
+
+    /// <summary>Listens to every incoming event, before its handlers.</summary>
+    /// <param name="listener">Receives the name and arguments.</param>
+    public void OnAny(Func<string, SocketIOArguments, ValueTask> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        lock (_gate)
+        {
+            _anyListeners = [.. _anyListeners, listener];
+        }
+    }
+
+    /// <summary>Listens to every outgoing event, when it is written to the connection.</summary>
+    /// <param name="listener">Receives the name and arguments (valid during the call).</param>
+    public void OnAnyOutgoing(Action<string, SocketIOArguments> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        lock (_gate)
+        {
+            _anyOutgoingListeners = [.. _anyOutgoingListeners, listener];
+        }
+    }
+
+    // ------------------------------------------------------------------ emitting
+
+    /// <summary>Sends an event. While disconnected it is buffered (or refused, as <see cref="SocketIOClientOptions.DisconnectedEmits"/> says).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values; byte arrays travel as binary attachments.</param>
+    /// <returns>A task that completes when the event is queued.</returns>
+    /// <exception cref="SocketIODisconnectedException">Disconnected and emits fail, or the send buffer is full.</exception>
+    public ValueTask EmitAsync(string eventName, params object?[] args)
+    {
+        ThrowIfReserved(eventName);
+        ArgumentNullException.ThrowIfNull(args);
+        if (_client.Options.Retries > 0)
+        {
+            Enqueue(new RetryEntry(eventName, args, null));
+            return ValueTask.CompletedTask;
+        }
+
+        Send(Encode(eventName, args, -1), isVolatile: false);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends an event and waits for the server's acknowledgement, with <see cref="SocketIOClientOptions.AckTimeout"/>.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
+        EmitWithAckAsync(eventName, null, CancellationToken.None, args);
+
+    /// <summary>Sends an event and waits for the server's acknowledgement.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="timeout">How long to wait; null uses <see cref="SocketIOClientOptions.AckTimeout"/>.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    /// <exception cref="SocketIOAckTimeoutException">No answer in time.</exception>
+    /// <exception cref="SocketIODisconnectedException">The connection dropped before the answer.</exception>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan? timeout, CancellationToken cancellationToken, params object?[] args)
+    {
+        ThrowIfReserved(eventName);
+        ArgumentNullException.ThrowIfNull(args);
+        if (_client.Options.Retries > 0)
+        {
+            var entry = new RetryEntry(eventName, args, new TaskCompletionSource<SocketIOArguments>(TaskCreationOptions.RunContinuationsAsynchronously));
+            Enqueue(entry);
+            return entry.Completion!.Task.WaitAsync(cancellationToken);
+        }
+
+        return SendWithAck(id => Encode(eventName, args, id), timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a packet that asks for an acknowledgement (the seam generated proxies use): <paramref name="createPacket"/>
+    /// encodes it with the ack id it is given.
+    /// </summary>
+    /// <param name="createPacket">Encodes the packet; the returned reference is taken over.</param>
+    /// <param name="timeout">How long to wait; null uses <see cref="SocketIOClientOptions.AckTimeout"/>.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    public Task<SocketIOArguments> SendWithAck(Func<long, EncodedPacket> createPacket, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(createPacket);
+        long id = Interlocked.Increment(ref _nextAckId) - 1;
+        var pending = new PendingAck(this, id, timeout ?? _client.Options.AckTimeout, cancellationToken);
+        lock (_gate)
+        {
+            _acks[id] = pending;
+        }
+
+        pending.Start();
+        try
+        {
+            Send(createPacket(id), isVolatile: false);
+        }
+        catch (Exception e)
+        {
+            RemoveAck(id);
+            pending.Fail(e);
+        }
+
+        return pending.Task;
+    }
+
+    /// <summary>Sends an encoded event packet (the seam generated proxies write through); takes over the reference.</summary>
+    /// <param name="packet">The packet.</param>
+    /// <param name="isVolatile">Drop it instead of buffering when not connected.</param>
+    public void Send(EncodedPacket packet, bool isVolatile)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        lock (_gate)
+        {
+            if (_connected)
+            {
+                NotifyOutgoing(packet);
+                SendNow(packet);
+                packet.Release();
+                return;
+            }
+
+            if (isVolatile)
+            {
+                // A documented drop: volatile emits are skipped while disconnected (counted and logged).
+                Interlocked.Increment(ref _volatileDropped);
+                SocketIOClientLog.VolatileDropped(_logger, Namespace);
+                packet.Release();
+                return;
+            }
+
+            if (_client.Options.DisconnectedEmits == SocketIODisconnectedEmitBehavior.Fail)
+            {
+                packet.Release();
+                throw new SocketIODisconnectedException($"The socket of {Namespace} is not connected.");
+            }
+
+            if (_sendBuffer.Count >= _client.Options.SendBufferLimit)
+            {
+                packet.Release();
+                throw new SocketIODisconnectedException($"The socket of {Namespace} is not connected and its send buffer is full ({_client.Options.SendBufferLimit} packets).");
+            }
+
+            _sendBuffer.Add(packet);
+        }
+    }
+
+    internal void SendAck(EncodedPacket packet)
+    {
+        bool connected;
+        lock (_gate)
+        {
+            connected = _connected;
+            if (connected)
+            {
+                SendNow(packet);
+            }
+        }
+
+        if (!connected)
+        {
+            // An answer to a server that is gone has nobody to go to (socket.io-client drops it too).
+            SocketIOClientLog.AckDropped(_logger, Namespace);
+        }
+
+        packet.Release();
+    }
+
+    private void SendControl(SocketIOPacketType type)
+    {
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        EncodedPacket packet;
+        try
+        {
+            writer.BeginRaw();
+            packet = writer.ToRawPacket(type, Namespace);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+
+        SendNow(packet);
+        packet.Release();
+    }
+
+    private void SendNow(EncodedPacket packet) => _client.Engine?.Send(packet);
+
+    private EncodedPacket Encode(string eventName, object?[] args, long ackId)
+    {
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        try
+        {
+            writer.BeginEvent(eventName);
+            foreach (object? arg in args)
+            {
+                writer.WriteValue(arg);
+            }
+
+            return writer.ToPacket(Namespace, ackId);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+    }
+
+    private void NotifyOutgoing(EncodedPacket packet)
+    {
+        Action<string, SocketIOArguments>[] listeners = _anyOutgoingListeners;
+        if (listeners.Length == 0 || !SocketIOOutgoing.TryReadEvent(packet, out string name, out SocketIOArguments arguments))
+        {
+            return;
+        }
+
+        foreach (Action<string, SocketIOArguments> listener in listeners)
+        {
+            try
+            {
+                listener(name, arguments);
+            }
+#pragma warning disable CA1031 // a failing listener must not stop the emit
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOClientLog.ListenerFailed(_logger, e);
+            }
+        }
+    }
+
+    internal static void ThrowIfReserved(string eventName)
+    {
+        ArgumentNullException.ThrowIfNull(eventName);
+        if (eventName is "connect" or "connect_error" or "disconnect" or "disconnecting" or "newListener" or "removeListener")
+        {
+            throw new ArgumentException($"'{eventName}' is a reserved event name.", nameof(eventName));
+        }
+    }
+
+    private void RemoveAck(long id)
+    {
+        lock (_gate)
+        {
+            _acks.Remove(id);
+        }
+    }
+
+    private void Raise(Action<SocketIOClientSocket>? handler)
+    {
+        try
+        {
+            handler?.Invoke(this);
+        }
+#pragma warning disable CA1031 // a failing listener must not break the connection logic
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOClientLog.ListenerFailed(_logger, e);
+        }
+    }
+
+    private void RaiseConnectError(Exception error)
+    {
+        try
+        {
+            ConnectError?.Invoke(this, error);
+        }
+#pragma warning disable CA1031 // see Raise
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOClientLog.ListenerFailed(_logger, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ retries (at-least-once, one in flight)
+
+    private void Enqueue(RetryEntry entry)
+    {
+        lock (_gate)
+        {
+            _retryQueue.Enqueue(entry);
+        }
+
+        DrainRetries();
+    }
+
+    // Sends the head of the queue if it is not in flight; the next one goes when the head is acknowledged or given up.
+    private void DrainRetries()
+    {
+        RetryEntry? head;
+        long id;
+        lock (_gate)
+        {
+            if (!_connected || !_retryQueue.TryPeek(out head) || head.InFlight)
+            {
+                return;
+            }
+
+            head.InFlight = true;
+            id = Interlocked.Increment(ref _nextAckId) - 1;
+            var ack = new RetryAck(this, head, id);
+            _acks[id] = ack;
+            ack.Start();
+        }
+
+        Send(Encode(head.EventName, head.Args, id), isVolatile: false);
+    }
+
+    private void OnRetryAnswered(RetryEntry entry, SocketIOArguments arguments)
+    {
+        lock (_gate)
+        {
+            if (_retryQueue.TryPeek(out RetryEntry? head) && head == entry)
+            {
+                _retryQueue.Dequeue();
+            }
+        }
+
+        entry.Completion?.TrySetResult(arguments);
+        DrainRetries();
+    }
+
+    private void OnRetryTimeout(RetryEntry entry, long id)
+    {
+        RemoveAck(id);
+        bool giveUp;
+        lock (_gate)
+        {
+            entry.InFlight = false;
+            entry.Tries++;
+            giveUp = entry.Tries > _client.Options.Retries;
+            if (giveUp && _retryQueue.TryPeek(out RetryEntry? head) && head == entry)
+            {
+                _retryQueue.Dequeue();
+            }
+        }
+
+        if (giveUp)
+        {
+            SocketIOClientLog.RetriesExhausted(_logger, entry.EventName, Namespace, entry.Tries);
+            entry.Completion?.TrySetException(new SocketIOAckTimeoutException(
+                $"'{entry.EventName}' was not acknowledged after {entry.Tries} tries."));
+        }
+
+        DrainRetries();
+    }
+
+    private void OnRetryDisconnected(RetryEntry entry)
+    {
+        // Not a try: the packet goes again, first, when the socket reconnects.
+        lock (_gate)
+        {
+            entry.InFlight = false;
+        }
+    }
+
+    private sealed class RetryEntry(string eventName, object?[] args, TaskCompletionSource<SocketIOArguments>? completion)
+    {
+        public string EventName { get; } = eventName;
+
+        public object?[] Args { get; } = args;
+
+        public TaskCompletionSource<SocketIOArguments>? Completion { get; } = completion;
+
+        public int Tries { get; set; }
+
+        public bool InFlight { get; set; }
+    }
+
+    // ------------------------------------------------------------------ pending acknowledgements
+
+    private interface IPendingAck
+    {
+        void Complete(SocketIOArguments arguments);
+
+        void OnDisconnect(string reason);
+    }
+
+    private sealed class RetryAck(SocketIOClientSocket socket, RetryEntry entry, long id) : IPendingAck
+    {
+        private ITimer? _timer;
+        private int _done;
+
+        public void Start() =>
+            _timer = socket._client.Options.TimeProvider.CreateTimer(
+                static s => ((RetryAck)s!).OnTimeout(), this, socket._client.Options.AckTimeout, Timeout.InfiniteTimeSpan);
+
+        private void OnTimeout()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                socket.OnRetryTimeout(entry, id);
+            }
+        }
+
+        public void Complete(SocketIOArguments arguments)
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                _timer?.Dispose();
+                socket.OnRetryAnswered(entry, arguments);
+            }
+        }
+
+        public void OnDisconnect(string reason)
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                _timer?.Dispose();
+                socket.OnRetryDisconnected(entry);
+            }
+        }
+    }
+
+    private sealed class PendingAck : IPendingAck
+    {
+        private readonly TaskCompletionSource<SocketIOArguments> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly SocketIOClientSocket _socket;
+        private readonly long _id;
+        private readonly TimeSpan _timeout;
+        private readonly CancellationToken _cancellationToken;
+        private ITimer? _timer;
+        private CancellationTokenRegistration _registration;
+
+        public PendingAck(SocketIOClientSocket socket, long id, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            _socket = socket;
+            _id = id;
+            _timeout = timeout;
+            _cancellationToken = cancellationToken;
+        }
+
+        public Task<SocketIOArguments> Task => _tcs.Task;
+
+        public void Start()
+        {
+            if (_timeout != Timeout.InfiniteTimeSpan)
+            {
+                _timer = _socket._client.Options.TimeProvider.CreateTimer(static s => ((PendingAck)s!).OnTimeout(), this, _timeout, Timeout.InfiniteTimeSpan);
+            }
+
+            if (_cancellationToken.CanBeCanceled)
+            {
+                _registration = _cancellationToken.Register(static s =>
+                {
+                    var self = (PendingAck)s!;
+                    self._socket.RemoveAck(self._id);
+                    self.Cleanup();
+                    self._tcs.TrySetCanceled(self._cancellationToken);
+                }, this);
+            }
+        }
+
+        private void OnTimeout()
+        {
+            _socket.RemoveAck(_id);
+            Cleanup();
+            _tcs.TrySetException(new SocketIOAckTimeoutException($"No acknowledgement on {_socket.Namespace} within {_timeout.TotalMilliseconds} ms."));
+        }
+
+        public void Complete(SocketIOArguments arguments)
+        {
+            Cleanup();
+            _tcs.TrySetResult(arguments);
+        }
+
+        public void OnDisconnect(string reason) => Fail(new SocketIODisconnectedException($"The socket disconnected ({reason}) before the acknowledgement arrived."));
+
+        public void Fail(Exception exception)
+        {
+            Cleanup();
+            _tcs.TrySetException(exception);
+        }
+
+        private void Cleanup()
+        {
+            _timer?.Dispose();
+            _registration.Dispose();
+        }
+    }
+}
+
+/// <summary>Emits that are dropped, not buffered, while the socket is disconnected.</summary>
+public readonly struct SocketIOClientVolatileEmitter : IEquatable<SocketIOClientVolatileEmitter>
+{
+    private readonly SocketIOClientSocket _socket;
+
+    internal SocketIOClientVolatileEmitter(SocketIOClientSocket socket)
+    {
+        _socket = socket;
+    }
+
+    /// <summary>Sends an event if connected; otherwise drops it (counted in <see cref="SocketIOClientSocket.VolatileDroppedCount"/>).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>A completed task.</returns>
+    public ValueTask EmitAsync(string eventName, params object?[] args)
+    {
+        SocketIOClientSocket.ThrowIfReserved(eventName);
+        ArgumentNullException.ThrowIfNull(args);
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        EncodedPacket packet;
+        try
+        {
+            writer.BeginEvent(eventName);
+            foreach (object? arg in args)
+            {
+                writer.WriteValue(arg);
+            }
+
+            packet = writer.ToPacket(_socket.Namespace);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+
+        _socket.Send(packet, isVolatile: true);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(SocketIOClientVolatileEmitter other) => ReferenceEquals(_socket, other._socket);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is SocketIOClientVolatileEmitter other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => _socket?.GetHashCode() ?? 0;
+
+    /// <summary>Equality.</summary>
+    /// <param name="left">Left.</param>
+    /// <param name="right">Right.</param>
+    /// <returns>Whether equal.</returns>
+    public static bool operator ==(SocketIOClientVolatileEmitter left, SocketIOClientVolatileEmitter right) => left.Equals(right);
+
+    /// <summary>Inequality.</summary>
+    /// <param name="left">Left.</param>
+    /// <param name="right">Right.</param>
+    /// <returns>Whether different.</returns>
+    public static bool operator !=(SocketIOClientVolatileEmitter left, SocketIOClientVolatileEmitter right) => !left.Equals(right);
+}

@@ -1,0 +1,438 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using System.Threading.Channels;
+using SocketIO.Typed.Client;
+using SocketIO.Typed.SocketIO;
+
+namespace SocketIO.Typed.Interop.Tests;
+
+// SocketIOClient is also the namespace of the NuGet package SocketIOClient, the peer client of PeerDotNetClientTests.
+using SocketIOClient = global::SocketIO.Typed.Client.SocketIOClient;
+
+/// <summary>
+/// Our .NET client against the official Node socket.io 4.8.4 server (<c>node/server.mjs</c>) and against our own
+/// server with the same handlers, over polling only, WebSocket only, and polling upgraded to WebSocket.
+/// </summary>
+public sealed class DotNetClientTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
+
+    public static TheoryData<string, string> ServersAndTransports { get; } = new()
+    {
+        { "node", "polling" },
+        { "node", "websocket" },
+        { "node", "upgrade" },
+        { "dotnet", "polling" },
+        { "dotnet", "websocket" },
+        { "dotnet", "upgrade" },
+    };
+
+    public static TheoryData<string> Servers { get; } = new() { "node", "dotnet" };
+
+    private SocketIOClientOptions Options(string transport, Action<SocketIOClientOptions>? configure = null)
+    {
+        var options = new SocketIOClientOptions
+        {
+            Transports = transport switch
+            {
+                "polling" => SocketIOClientTransports.Polling,
+                "websocket" => SocketIOClientTransports.WebSocket,
+                _ => SocketIOClientTransports.All,
+            },
+            ReconnectionDelay = TimeSpan.FromMilliseconds(100),
+            ReconnectionDelayMax = TimeSpan.FromMilliseconds(500),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            AckTimeout = TimeSpan.FromSeconds(5),
+            LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug)),
+        };
+        configure?.Invoke(options);
+        return options;
+    }
+
+    private static async Task WaitUpgradedAsync(SocketIOClient io, string transport)
+    {
+        if (transport != "upgrade")
+        {
+            return;
+        }
+
+        for (int i = 0; i < 200 && io.Transport != "websocket"; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.Equal("websocket", io.Transport);
+    }
+
+    private static Task<T> Next<T>(SocketIOClientSocket socket, string eventName, Func<SocketIOArguments, T> read)
+    {
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.On(eventName, ctx => tcs.TrySetResult(read(ctx.Arguments)));
+        return tcs.Task.WaitAsync(s_wait);
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Connects_with_auth_query_and_headers_and_exchanges_events_binary_and_acks(string kind, string transport)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var io = new SocketIOClient(server.Url, Options(transport, o =>
+        {
+            o.Auth = new Dictionary<string, object?>(StringComparer.Ordinal) { ["token"] = "abc", ["n"] = 1 };
+            o.Query["q"] = "query value";
+            o.ExtraHeaders["X-Test"] = "header value";
+        }));
+        SocketIOClientSocket socket = io.Socket;
+        Task<string> hello = Next(socket, "hello", a => $"{a.GetString(0)}|{a.GetElement(1).GetRawText()}|{a.GetString(2)}|{a.GetString(3)}|{a.GetBoolean(4)}");
+        var outgoing = new List<string>();
+        socket.OnAnyOutgoing((name, args) => outgoing.Add(name + args));
+        var incoming = Channel.CreateUnbounded<string>();
+        socket.OnAny((name, _) => incoming.Writer.WriteAsync(name));
+
+        await socket.ConnectAsync();
+        Assert.True(socket.IsConnected);
+        Assert.NotNull(socket.Id);
+        Assert.NotEqual(io.EngineId, socket.Id);
+        Assert.Equal($"{socket.Id}|{{\"token\":\"abc\",\"n\":1}}|query value|header value|False", await hello);
+        await WaitUpgradedAsync(io, transport);
+
+        // Events with binary anywhere, both ways.
+        Task<string> echoed = Next(socket, "echo-back", a =>
+            $"{a.GetString(0)}|{Convert.ToHexStringLower(a.GetBytes(1).Span)}|{Convert.ToHexStringLower((byte[])((Dictionary<string, object?>)a.ToObject(2)!)["bin"]!)}|{a.GetElement(3).GetRawText()}");
+        await socket.EmitAsync("echo", "é✓ 😀", new byte[] { 0, 1, 255 }, new Dictionary<string, object?>(StringComparer.Ordinal) { ["bin"] = new byte[] { 7 } }, new[] { 1, 2 });
+        Assert.Equal("é✓ 😀|0001ff|07|[1,2]", await echoed);
+
+        // Client -> server ack, with binary in the answer.
+        SocketIOArguments ack = await socket.EmitWithAckAsync("echo-ack", 42, new byte[] { 5, 6 });
+        Assert.Equal(42, ack.GetInt32(0));
+        Assert.Equal("0506", Convert.ToHexStringLower(ack.GetBytes(1).Span));
+
+        // Server -> client ack: the handler's return value answers.
+        socket.OnRequest("question", args => ValueTask.FromResult<object?>($"{args.GetInt32(0)}:{Convert.ToHexStringLower(args.GetBytes(1).Span)}"));
+        SocketIOArguments answer = await socket.EmitWithAckAsync("ask-client");
+        Assert.Equal("""{"answer":"7:010203"}""", answer.GetElement(0).GetRawText());
+
+        Assert.Contains(outgoing, o => o.StartsWith("echo[", StringComparison.Ordinal));
+        var names = new List<string>();
+        while (incoming.Reader.TryRead(out string? name))
+        {
+            names.Add(name);
+        }
+
+        Assert.Equal(["hello", "echo-back", "question"], names);
+        Assert.Equal(transport == "polling" ? "polling" : "websocket", io.Transport);
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Namespaces_share_one_connection_and_a_refused_namespace_reports_message_and_data(string kind, string transport)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        int authCalls = 0;
+        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.AuthProvider = (ns, _) =>
+        {
+            Interlocked.Increment(ref authCalls);
+            return ValueTask.FromResult<object?>(new Dictionary<string, object?>(StringComparer.Ordinal) { ["token"] = ns == "/secure" ? "bad" : "good", ["ns"] = ns });
+        }));
+        SocketIOClientSocket main = io.Of("/");
+        SocketIOClientSocket chat = io.Of("/chat");
+        await main.ConnectAsync();
+        string engineId = io.EngineId!;
+        await chat.ConnectAsync();
+        Assert.Equal(engineId, io.EngineId);
+
+        SocketIOArguments who = await chat.EmitWithAckAsync("whoami");
+        Assert.Equal("/chat", who.GetString(0));
+        Assert.Equal(chat.Id, who.GetString(1));
+        Assert.Equal("/chat", who.GetElement(2).GetProperty("ns").GetString());
+
+        SocketIOClientSocket secure = io.Of("/secure");
+        Exception? reported = null;
+        secure.ConnectError += (_, e) => reported = e;
+        SocketIOConnectException refused = await Assert.ThrowsAsync<SocketIOConnectException>(() => secure.ConnectAsync());
+        Assert.Equal("Not authorized", refused.Message);
+        Assert.Equal(42, refused.Data!.Value.GetProperty("code").GetInt32());
+        Assert.Same(refused, reported);
+        Assert.False(secure.IsConnected);
+        Assert.Equal(3, authCalls);
+
+        // The other namespaces are unaffected; disconnecting one leaves the connection open for the other.
+        await chat.DisconnectAsync();
+        Assert.False(chat.IsConnected);
+        Assert.Equal("/", (await main.EmitWithAckAsync("whoami")).GetString(0));
+        Assert.Equal(engineId, io.EngineId);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Acks_fail_with_a_timeout_or_when_the_connection_drops_and_never_hang(string kind)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var proxy = new TcpCutProxy(server.Port);
+        await using var io = new SocketIOClient(proxy.Url, Options("websocket", o => o.Reconnection = false));
+        await io.ConnectAsync();
+
+        await Assert.ThrowsAsync<SocketIOAckTimeoutException>(() => io.Socket.EmitWithAckAsync("never-ack", TimeSpan.FromMilliseconds(300), CancellationToken.None));
+
+        using var cts = new CancellationTokenSource();
+        Task<SocketIOArguments> cancelled = io.Socket.EmitWithAckAsync("never-ack", null, cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+
+        Task<SocketIOArguments> pending = io.Socket.EmitWithAckAsync("never-ack", TimeSpan.FromSeconds(30), CancellationToken.None);
+        var disconnected = new TaskCompletionSource<string>();
+        io.Socket.Disconnected += (_, reason) => disconnected.TrySetResult(reason);
+        proxy.Cut();
+        await Assert.ThrowsAsync<SocketIODisconnectedException>(() => pending.WaitAsync(s_wait));
+        Assert.Contains(await disconnected.Task.WaitAsync(s_wait), new[] { "transport close", "transport error" });
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task A_server_disconnect_is_final_and_a_client_disconnect_is_seen_by_the_server(string kind)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var io = new SocketIOClient(server.Url, Options("websocket"));
+        var control = new SocketIOClient(server.Url, Options("websocket"));
+        await using (control)
+        {
+            Task<string> peerGone = Next(control.Of("/control"), "peer-disconnected", a => $"{a.GetString(0)}|{a.GetString(1)}");
+            await control.Of("/control").ConnectAsync();
+            int attempts = 0;
+            io.ReconnectAttempt += (_, _) => Interlocked.Increment(ref attempts);
+            var reason = new TaskCompletionSource<string>();
+            io.Socket.Disconnected += (_, r) => reason.TrySetResult(r);
+            await io.ConnectAsync();
+            string id = io.Socket.Id!;
+
+            await io.Socket.EmitAsync("kick-me");
+            Assert.Equal("io server disconnect", await reason.Task.WaitAsync(s_wait));
+            Assert.Equal($"{id}|server namespace disconnect", await peerGone);
+            await Task.Delay(500);
+            Assert.Equal(0, attempts);
+            Assert.False(io.Socket.IsConnected);
+
+            // A client-side disconnect: the server sees "client namespace disconnect".
+            Task<string> peerGone2 = Next(control.Of("/control"), "peer-disconnected", a => $"{a.GetString(0)}|{a.GetString(1)}");
+            await io.ConnectAsync();
+            string id2 = io.Socket.Id!;
+            await io.Socket.DisconnectAsync();
+            Assert.Equal($"{id2}|client namespace disconnect", await peerGone2);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Emits_while_disconnected_are_buffered_or_refused_and_volatile_ones_are_dropped(string kind)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var io = new SocketIOClient(server.Url, Options("websocket", o => o.SendBufferLimit = 2));
+        Task<string> echoed = Next(io.Socket, "echo-back", a => a.GetString(0)!);
+
+        await io.Socket.EmitAsync("echo", "buffered before connect");
+        await io.Socket.Volatile.EmitAsync("echo", "volatile, dropped");
+        await io.Socket.EmitAsync("echo", "second");
+        await Assert.ThrowsAsync<SocketIODisconnectedException>(async () => await io.Socket.EmitAsync("echo", "third: the buffer is full"));
+        Assert.Equal(1, io.Socket.VolatileDroppedCount);
+
+        await io.ConnectAsync();
+        Assert.Equal("buffered before connect", await echoed);
+
+        await using var strict = new SocketIOClient(server.Url, Options("websocket", o => o.DisconnectedEmits = SocketIODisconnectedEmitBehavior.Fail));
+        await Assert.ThrowsAsync<SocketIODisconnectedException>(async () => await strict.Socket.EmitAsync("echo", "refused"));
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Reconnects_after_the_server_restarts(string kind, string transport)
+    {
+        ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using (server)
+        {
+            await using var io = new SocketIOClient(server.Url, Options(transport));
+            var attempts = new List<int>();
+            var reconnected = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reasons = Channel.CreateUnbounded<string>();
+            var connects = Channel.CreateUnbounded<string>();
+            io.ReconnectAttempt += (_, n) =>
+            {
+                lock (attempts)
+                {
+                    attempts.Add(n);
+                }
+            };
+            io.Reconnected += (_, n) => reconnected.TrySetResult(n);
+            io.Socket.Disconnected += (_, r) => reasons.Writer.TryWrite(r);
+            io.Socket.Connected += s => connects.Writer.TryWrite(s.Id!);
+            await io.ConnectAsync();
+            string firstId = await connects.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
+
+            int port = server.Port;
+            await server.StopAsync();
+            string reason = await reasons.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
+            Assert.Contains(reason, new[] { "transport close", "transport error", "ping timeout" });
+            await Task.Delay(300);
+            await server.StartAsync(port);
+
+            int took = await reconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            string secondId = await connects.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
+            Assert.True(took >= 1);
+            Assert.NotEqual(firstId, secondId);
+            lock (attempts)
+            {
+                Assert.Equal(Enumerable.Range(1, attempts.Count), attempts);
+            }
+
+            Assert.True(io.Socket.IsConnected);
+            Assert.Equal(42, (await io.Socket.EmitWithAckAsync("echo-ack", 42)).GetInt32(0));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Reconnection_gives_up_after_the_configured_attempts(string kind)
+    {
+        ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var io = new SocketIOClient(server.Url, Options("websocket", o => o.ReconnectionAttempts = 2));
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int errors = 0;
+        io.ReconnectError += (_, _) => Interlocked.Increment(ref errors);
+        io.ReconnectFailed += _ => failed.TrySetResult();
+        await io.ConnectAsync();
+        await server.StopAsync();
+
+        await failed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(2, errors);
+        Assert.False(io.Socket.IsConnected);
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task A_short_network_cut_recovers_the_session_and_loses_no_event(string kind, string transport)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var proxy = new TcpCutProxy(server.Port);
+        await using var control = new SocketIOClient(server.Url, Options("websocket"));
+        SocketIOClientSocket controlSocket = control.Of("/control");
+        var gone = Channel.CreateUnbounded<string>();
+        controlSocket.On("peer-disconnected", ctx => gone.Writer.TryWrite(ctx.Arguments.GetString(0)!));
+        await controlSocket.ConnectAsync();
+
+        await using var io = new SocketIOClient(proxy.Url, Options(transport, o => o.ReconnectionDelay = o.ReconnectionDelayMax = TimeSpan.FromMilliseconds(1500)));
+        var missed = Channel.CreateUnbounded<string>();
+        io.Socket.On("missed", ctx => missed.Writer.TryWrite(ctx.Arguments.Count > 2
+            ? $"{ctx.Arguments.GetInt32(0)}:{Convert.ToHexStringLower(ctx.Arguments.GetBytes(1).Span)}"
+            : ctx.Arguments.GetInt32(0).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Task<bool> firstHello = Next(io.Socket, "hello", a => a.GetBoolean(4));
+        await io.ConnectAsync();
+        Assert.False(await firstHello);
+        Assert.False(io.Socket.Recovered);
+        await WaitUpgradedAsync(io, transport);
+        string id = io.Socket.Id!;
+        Assert.True((await io.Socket.EmitWithAckAsync("join", "r1")).GetBoolean(0));
+
+        // An event before the cut gives the client an offset to recover from.
+        await controlSocket.EmitWithAckAsync("broadcast-missed", "r1");
+        Assert.Equal("1", await missed.Reader.ReadAsync().AsTask().WaitAsync(s_wait));
+        Assert.Equal("2:0908", await missed.Reader.ReadAsync().AsTask().WaitAsync(s_wait));
+
+        var reconnectedHello = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.Cut();
+        Assert.Equal(id, await gone.Reader.ReadAsync().AsTask().WaitAsync(s_wait));
+        io.Socket.Off("hello");
+        io.Socket.On("hello", ctx => reconnectedHello.TrySetResult(ctx.Arguments.GetBoolean(4)));
+
+        // While the client is away, the room gets two more events: they arrive after the reconnection.
+        await controlSocket.EmitWithAckAsync("broadcast-missed", "r1");
+        Assert.True(await reconnectedHello.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(io.Socket.Recovered);
+        Assert.Equal(id, io.Socket.Id);
+        Assert.Equal("1", await missed.Reader.ReadAsync().AsTask().WaitAsync(s_wait));
+        Assert.Equal("2:0908", await missed.Reader.ReadAsync().AsTask().WaitAsync(s_wait));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Retries_resend_an_unacknowledged_emit_until_the_server_answers(string kind)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var io = new SocketIOClient(server.Url, Options("websocket", o =>
+        {
+            o.Retries = 3;
+            o.AckTimeout = TimeSpan.FromMilliseconds(300);
+        }));
+        await io.ConnectAsync();
+        string key = Guid.NewGuid().ToString("N");
+
+        // The server ignores the first two deliveries of this key and acknowledges the third.
+        SocketIOArguments ack = await io.Socket.EmitWithAckAsync("flaky", key, 3);
+        Assert.Equal(3, ack.GetInt32(0));
+
+        // A plain emit is retried too, and the next one waits for it (one in flight, in order).
+        string other = Guid.NewGuid().ToString("N");
+        await io.Socket.EmitAsync("flaky", other, 2);
+        SocketIOArguments count = await io.Socket.EmitWithAckAsync("flaky-count", other);
+        Assert.Equal(2, count.GetInt32(0));
+
+        // Past the retries the emit fails.
+        await Assert.ThrowsAsync<SocketIOAckTimeoutException>(() => io.Socket.EmitWithAckAsync("never-ack"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Handlers_of_one_socket_run_one_at_a_time_in_order(string kind)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var io = new SocketIOClient(server.Url, Options("websocket"));
+        int running = 0;
+        int maxRunning = 0;
+        var seen = new List<int>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        io.Socket.On("echo-back", async ctx =>
+        {
+            int now = Interlocked.Increment(ref running);
+            maxRunning = Math.Max(maxRunning, now);
+            await Task.Delay(20);
+            seen.Add(ctx.Arguments.GetInt32(0));
+            Interlocked.Decrement(ref running);
+            if (seen.Count == 10)
+            {
+                done.TrySetResult();
+            }
+        });
+        await io.ConnectAsync();
+        for (int i = 0; i < 10; i++)
+        {
+            await io.Socket.EmitAsync("echo", i);
+        }
+
+        await done.Task.WaitAsync(s_wait);
+        Assert.Equal(1, maxRunning);
+        Assert.Equal(Enumerable.Range(0, 10), seen);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task The_simple_client_connects_emits_calls_and_receives(string kind)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using SocketIOSimpleClient client = await SocketIOSimpleClient.ConnectAsync(server.Url, Options("websocket"), "/chat");
+        Assert.NotNull(client.Id);
+
+        SocketIOReceivedEvent hello = await client.ReceiveAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("hello", hello.Name);
+        Assert.Equal(client.Id, hello.Arguments.GetString(0));
+
+        await client.EmitAsync("echo", "simple", 1);
+        SocketIOReceivedEvent back = await client.ReceiveAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("echo-back", back.Name);
+        Assert.Equal("simple", back.Arguments.GetString(0));
+
+        SocketIOArguments who = await client.CallAsync("whoami");
+        Assert.Equal("/chat", who.GetString(0));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => client.ReceiveAsync(TimeSpan.FromMilliseconds(200)));
+        await client.DisconnectAsync();
+        Assert.False(client.IsConnected);
+    }
+}

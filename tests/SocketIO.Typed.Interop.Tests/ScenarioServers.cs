@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SocketIO.Typed.AspNetCore;
+using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.SocketIO;
+
+namespace SocketIO.Typed.Interop.Tests;
+
+/// <summary>
+/// A server the .NET client tests talk to: the official Node socket.io (<c>node/server.mjs</c>) or ours with the
+/// same handlers. Both can be stopped and started again on the same port (to prove reconnection).
+/// </summary>
+internal abstract class ScenarioServer : IAsyncDisposable
+{
+    public int Port { get; protected set; }
+
+    public Uri Url => new($"http://127.0.0.1:{Port}");
+
+    public static async Task<ScenarioServer> StartAsync(string kind, ITestOutputHelper output)
+    {
+        ScenarioServer server = kind switch
+        {
+            "node" => new NodeScenarioServer(output),
+            "dotnet" => new DotNetScenarioServer(output),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "node or dotnet"),
+        };
+        await server.StartAsync(0);
+        return server;
+    }
+
+    public abstract Task StartAsync(int port);
+
+    public abstract Task StopAsync();
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}
+
+/// <summary>node server.mjs --port N.</summary>
+internal sealed class NodeScenarioServer(ITestOutputHelper output) : ScenarioServer
+{
+    private Process? _process;
+
+    public override async Task StartAsync(int port)
+    {
+        string node = NodeClient.FindNode() ?? throw new InvalidOperationException("'node' (Node.js 20+) was not found on PATH.");
+        var start = new ProcessStartInfo(node)
+        {
+            WorkingDirectory = NodeClient.NodeDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("server.mjs");
+        start.ArgumentList.Add("--port");
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
+        _process = process;
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Log("[node stderr] " + e.Data);
+            }
+        };
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                throw new InvalidOperationException("node server.mjs exited before listening.");
+            }
+
+            if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
+            {
+                Port = int.Parse(line["LISTENING ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                return;
+            }
+        }
+    }
+
+    public override async Task StopAsync()
+    {
+        Process? process = _process;
+        _process = null;
+        if (process is null)
+        {
+            return;
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
+
+    private void Log(string line)
+    {
+        try
+        {
+            output.WriteLine(line);
+        }
+        catch (InvalidOperationException)
+        {
+            // The test is over.
+        }
+    }
+}
+
+/// <summary>Our server with the handlers of node/server.mjs.</summary>
+internal sealed class DotNetScenarioServer(ITestOutputHelper output) : ScenarioServer
+{
+    private WebApplication? _app;
+
+    public override async Task StartAsync(int port)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new TestOutputLoggerProvider(output));
+        builder.Logging.SetMinimumLevel(Environment.GetEnvironmentVariable("SIO_TEST_SERVER_LOG") == "debug" ? LogLevel.Debug : LogLevel.Warning);
+        builder.Services.AddSocketIO(o =>
+        {
+            o.EngineIO.PingInterval = TimeSpan.FromMilliseconds(1000);
+            o.EngineIO.PingTimeout = TimeSpan.FromMilliseconds(500);
+            o.EngineIO.MaxHttpBufferSize = 1_000_000;
+            o.ConnectionStateRecovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromSeconds(10) };
+        });
+        WebApplication app = builder.Build();
+        Configure(app.MapSocketIO());
+        await app.StartAsync();
+        _app = app;
+        string address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single();
+        Port = new Uri(address).Port;
+    }
+
+    public override async Task StopAsync()
+    {
+        WebApplication? app = _app;
+        _app = null;
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> s_flaky = new(StringComparer.Ordinal);
+
+    private static void Configure(SocketIOServer io)
+    {
+        SocketIONamespace control = io.Of("/control");
+        control.OnConnection(socket => socket.On("broadcast-missed", async ctx =>
+        {
+            string room = ctx.Arguments.GetString(0)!;
+            await io.To(room).EmitAsync("missed", 1);
+            await io.To(room).EmitAsync("missed", 2, new byte[] { 9, 8 });
+            await ctx.AckAsync(true);
+        }));
+
+        io.OnConnection(socket =>
+        {
+            AttachCommon(socket);
+            socket.Disconnected += (s, reason) => _ = control.EmitAsync("peer-disconnected", s.Id, reason);
+        });
+        io.Of("/chat").OnConnection(AttachCommon);
+        io.Of("/secure")
+            .Use((socket, _) =>
+            {
+                JsonElement auth = socket.Handshake.Auth;
+                if (auth.ValueKind == JsonValueKind.Object && auth.TryGetProperty("token", out JsonElement token) && token.ValueEquals("good"))
+                {
+                    return ValueTask.CompletedTask;
+                }
+
+                using JsonDocument data = JsonDocument.Parse("""{"code":42}""");
+                throw new SocketIOConnectException("Not authorized", data.RootElement.Clone());
+            })
+            .OnConnection(AttachCommon);
+    }
+
+    private static void AttachCommon(SocketIOSocket socket)
+    {
+        _ = socket.EmitAsync(
+            "hello",
+            socket.Id,
+            socket.Handshake.Auth,
+            socket.Handshake.Query.TryGetValue("q", out Microsoft.Extensions.Primitives.StringValues q) ? q.ToString() : null,
+            socket.Handshake.Headers.TryGetValue("x-test", out Microsoft.Extensions.Primitives.StringValues h) ? h.ToString() : null,
+            socket.Recovered);
+        socket.On("echo", ctx => ctx.Socket.EmitAsync("echo-back", ctx.Arguments));
+        socket.On("echo-ack", ctx => ctx.AckAsync(ctx.Arguments));
+        socket.On("ask-client", async ctx =>
+        {
+            Dictionary<string, object?> reply;
+            try
+            {
+                SocketIOArguments answer = await ctx.Socket.EmitWithAckAsync("question", TimeSpan.FromSeconds(5), CancellationToken.None, 7, new byte[] { 1, 2, 3 });
+                reply = new Dictionary<string, object?>(StringComparer.Ordinal) { ["answer"] = answer.Count > 0 ? answer.ToObject(0) : null };
+            }
+            catch (Exception e) when (e is SocketIOAckTimeoutException or SocketIODisconnectedException)
+            {
+                reply = new Dictionary<string, object?>(StringComparer.Ordinal) { ["error"] = e.Message };
+            }
+
+            await ctx.AckAsync(reply);
+        });
+        socket.On("never-ack", _ => { });
+        socket.On("join", ctx =>
+        {
+            ctx.Socket.Join(ctx.Arguments.GetString(0)!);
+            return ctx.AckAsync(true);
+        });
+        socket.On("kick-me", ctx => ctx.Socket.Disconnect());
+        socket.On("flaky", ctx =>
+        {
+            string key = ctx.Arguments.GetString(0)!;
+            int seen = s_flaky.AddOrUpdate(key, 1, static (_, n) => n + 1);
+            return seen >= ctx.Arguments.GetInt32(1) ? ctx.AckAsync(seen) : ValueTask.CompletedTask;
+        });
+        socket.On("flaky-count", ctx => ctx.AckAsync(s_flaky.GetValueOrDefault(ctx.Arguments.GetString(0)!)));
+        socket.On("whoami", ctx => ctx.AckAsync(ctx.Socket.Namespace.Name, ctx.Socket.Id, ctx.Socket.Handshake.Auth));
+    }
+}

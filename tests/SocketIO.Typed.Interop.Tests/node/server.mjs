@@ -1,0 +1,91 @@
+// The official socket.io server (pinned in package.json) with the handlers the .NET client tests talk to.
+//
+//   node server.mjs [--port N]
+//
+// Prints "LISTENING <port>" once it accepts connections. Short heartbeat (pingInterval 1000, pingTimeout 500) so
+// a dead peer is noticed quickly; connection state recovery on (maxDisconnectionDuration 10 s).
+// tests/SocketIO.Typed.Interop.Tests/ClientScenarioServer.cs is the same server written with SocketIO.Typed.
+import { createServer } from "node:http";
+import { Server } from "socket.io";
+
+const portArg = process.argv.indexOf("--port");
+const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
+
+const httpServer = createServer();
+const io = new Server(httpServer, {
+  pingInterval: 1000,
+  pingTimeout: 500,
+  maxHttpBufferSize: 1e6,
+  connectionStateRecovery: { maxDisconnectionDuration: 10_000, skipMiddlewares: true },
+});
+
+const flaky = new Map(); // key -> deliveries seen
+
+function attachCommon(socket) {
+  socket.emit("hello", socket.id, socket.handshake.auth, socket.handshake.query.q ?? null, socket.handshake.headers["x-test"] ?? null, socket.recovered);
+
+  socket.on("echo", (...args) => socket.emit("echo-back", ...args));
+  socket.on("echo-ack", (...args) => {
+    const ack = args.pop();
+    ack(...args);
+  });
+  socket.on("ask-client", async (ack) => {
+    try {
+      const answer = await socket.timeout(5000).emitWithAck("question", 7, Buffer.from([1, 2, 3]));
+      ack({ answer });
+    } catch (err) {
+      ack({ error: String(err) });
+    }
+  });
+  socket.on("never-ack", () => {});
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack(true);
+  });
+  socket.on("kick-me", () => socket.disconnect());
+  socket.on("flaky", (key, n, ack) => {
+    const seen = (flaky.get(key) ?? 0) + 1;
+    flaky.set(key, seen);
+    if (seen >= n) {
+      ack(seen);
+    }
+  });
+  socket.on("flaky-count", (key, ack) => ack(flaky.get(key) ?? 0));
+  socket.on("whoami", (ack) => ack(socket.nsp.name, socket.id, socket.handshake.auth));
+}
+
+io.on("connection", (socket) => {
+  attachCommon(socket);
+  socket.on("disconnect", (reason) => io.of("/control").emit("peer-disconnected", socket.id, reason));
+});
+
+io.of("/chat").on("connection", attachCommon);
+
+io.of("/secure")
+  .use((socket, next) => {
+    if (socket.handshake.auth?.token === "good") {
+      next();
+    } else {
+      const err = new Error("Not authorized");
+      err.data = { code: 42 };
+      next(err);
+    }
+  })
+  .on("connection", attachCommon);
+
+// The control namespace lets a test act on the server while the client under test is cut off.
+io.of("/control").on("connection", (socket) => {
+  socket.on("broadcast-missed", async (room, ack) => {
+    io.to(room).emit("missed", 1);
+    io.to(room).emit("missed", 2, Buffer.from([9, 8]));
+    ack(true);
+  });
+});
+
+httpServer.listen(port, "127.0.0.1", () => {
+  process.stdout.write(`LISTENING ${httpServer.address().port}\n`);
+});
+
+// Exit with the test process: stdin closes when the parent goes away.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
