@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using SocketIO.Typed.AspNetCore.EngineIO;
+using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.EngineIO.Protocol;
+
+namespace SocketIO.Typed.Benchmarks;
+
+/// <summary>
+/// A real <see cref="SocketIOServer"/> with clients connected to the main namespace over long-polling, made
+/// without a network: each client's handshake GET and its <c>40</c> CONNECT POST go through
+/// <see cref="SocketIOServer.HandleRequestAsync"/> with a <see cref="DefaultHttpContext"/>.
+/// </summary>
+/// <remarks>
+/// No transport drains the sessions' send queues (no client polls), so <see cref="Drain"/> plays the transport:
+/// it takes every queued packet and releases it, as the polling and WebSocket writers do after writing. The
+/// queue is private to <see cref="EngineIOSocket"/> and src/ has no seam to read it, so it is reached with
+/// <see cref="UnsafeAccessorAttribute"/> (benchmark code only).
+/// </remarks>
+internal sealed class InMemoryServer : IAsyncDisposable
+{
+    private readonly ChannelReader<EncodedPacket>[] _queues;
+
+    private InMemoryServer(SocketIOServer server, EngineIOSocket[] sessions)
+    {
+        Server = server;
+        Sessions = sessions;
+        _queues = [.. sessions.Select(s => QueueOf(s).Reader)];
+    }
+
+    public SocketIOServer Server { get; }
+
+    public EngineIOSocket[] Sessions { get; }
+
+    public static async Task<InMemoryServer> StartAsync(int clients, Action<SocketIOServer>? configure = null)
+    {
+        var options = new SocketIOServerOptions();
+        options.EngineIO.TimeProvider = new FrozenTimeProvider();
+        var server = new SocketIOServer(options);
+        configure?.Invoke(server);
+        var sessions = new EngineIOSocket[clients];
+        for (int i = 0; i < clients; i++)
+        {
+            string sid = await OpenAsync(server);
+            await ConnectMainNamespaceAsync(server, sid);
+            if (!server.EngineIO.TryGetSession(sid, out EngineIOSocket? session))
+            {
+                throw new InvalidOperationException($"Session {sid} was not created.");
+            }
+
+            sessions[i] = session;
+        }
+
+        if (server.Sockets.Sockets.Count != clients)
+        {
+            throw new InvalidOperationException($"{server.Sockets.Sockets.Count} of {clients} sockets connected.");
+        }
+
+        var result = new InMemoryServer(server, sessions);
+        result.Drain(); // the CONNECT replies
+        return result;
+    }
+
+    /// <summary>Takes and releases every queued packet of every session.</summary>
+    /// <returns>The number of packets taken.</returns>
+    public int Drain()
+    {
+        int count = 0;
+        foreach (ChannelReader<EncodedPacket> queue in _queues)
+        {
+            while (queue.TryRead(out EncodedPacket? packet))
+            {
+                packet.Release();
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Drain();
+        return Server.DisposeAsync();
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_queue")]
+    private static extern ref Channel<EncodedPacket> QueueOf(EngineIOSocket session);
+
+    private static async Task<string> OpenAsync(SocketIOServer server)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = HttpMethods.Get;
+        context.Request.QueryString = new QueryString("?EIO=4&transport=polling");
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+        await server.HandleRequestAsync(context);
+
+        // 0{"sid":"…","upgrades":["websocket"],…}
+        byte[] open = body.ToArray();
+        if (context.Response.StatusCode != StatusCodes.Status200OK || open.Length < 2 || open[0] != (byte)'0')
+        {
+            throw new InvalidOperationException("Handshake failed: HTTP " + context.Response.StatusCode);
+        }
+
+        using var json = JsonDocument.Parse(open.AsMemory(1));
+        return json.RootElement.GetProperty("sid").GetString()!;
+    }
+
+    private static async Task ConnectMainNamespaceAsync(SocketIOServer server, string sid)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = HttpMethods.Post;
+        context.Request.QueryString = new QueryString("?EIO=4&transport=polling&sid=" + sid);
+        context.Request.ContentType = "text/plain;charset=UTF-8";
+        byte[] connect = "40"u8.ToArray();
+        using var requestBody = new MemoryStream(connect);
+        context.Request.Body = requestBody;
+        context.Request.ContentLength = connect.Length;
+        await server.HandleRequestAsync(context);
+        if (context.Response.StatusCode != StatusCodes.Status200OK)
+        {
+            throw new InvalidOperationException("CONNECT failed: HTTP " + context.Response.StatusCode);
+        }
+    }
+}
