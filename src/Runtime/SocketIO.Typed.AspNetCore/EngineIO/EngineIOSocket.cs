@@ -17,6 +17,7 @@ namespace SocketIO.Typed.AspNetCore.EngineIO;
 public sealed class EngineIOSocket
 {
     private const int ReceiveChunk = 4096;
+    private static readonly ReadOnlyMemory<byte> s_ok = "ok"u8.ToArray();
 
     private readonly EngineIOServer _server;
     private readonly EngineIOServerOptions _options;
@@ -531,7 +532,7 @@ public sealed class EngineIOSocket
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "text/html";
             context.Response.ContentLength = 2;
-            await context.Response.Body.WriteAsync("ok"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(s_ok, context.RequestAborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

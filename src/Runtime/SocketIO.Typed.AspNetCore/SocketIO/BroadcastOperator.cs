@@ -95,7 +95,7 @@ public sealed class BroadcastOperator
 
     /// <summary>Sends an event to every targeted socket; it is encoded once.</summary>
     /// <param name="eventName">The event name.</param>
-    /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue"/>).</param>
+    /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue(object?)"/>).</param>
     /// <returns>A task that completes when the event is queued (and published to the cluster).</returns>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {

@@ -26,6 +26,11 @@ public class InMemoryAdapter : SocketIOAdapter
     private int _head;
     private long _firstSeq;
 
+    // Scratch collections of ForEachTarget, used under _gate.
+    private readonly List<HashSet<string>> _excludedScratch = [];
+    private readonly HashSet<string> _seenScratch = new(StringComparer.Ordinal);
+    private int _targetDepth;
+
     /// <summary>Creates the adapter.</summary>
     /// <param name="namespace">The namespace.</param>
     public InMemoryAdapter(SocketIONamespace @namespace)
@@ -424,71 +429,131 @@ public class InMemoryAdapter : SocketIOAdapter
         return targets;
     }
 
-    // Calls action for each socket id matching the options; the caller holds _gate.
+    // Calls action for each socket id matching the options; the caller holds _gate. Steady state allocates
+    // nothing: the excluded rooms' member sets and the "seen" set of a several-room broadcast are reused
+    // (fresh ones only if an action re-enters this adapter).
     private void ForEachTarget<TState>(BroadcastOptions options, TState state, Action<TState, string> action)
     {
-        HashSet<string>? except = null;
-        if (options.Except is { Count: > 0 })
+        bool reentered = _targetDepth++ > 0;
+        List<HashSet<string>> excluded = reentered ? [] : _excludedScratch;
+        try
         {
-            except = new HashSet<string>(StringComparer.Ordinal);
-            foreach (string room in options.Except)
+            IReadOnlyCollection<string>? except = options.Except;
+            if (except is { Count: > 0 })
             {
-                if (_rooms.TryGetValue(room, out HashSet<string>? members))
+                if (except is string[] exceptArray)
                 {
-                    except.UnionWith(members);
+                    foreach (string room in exceptArray)
+                    {
+                        AddExcluded(excluded, room);
+                    }
+                }
+                else
+                {
+                    foreach (string room in except)
+                    {
+                        AddExcluded(excluded, room);
+                    }
                 }
             }
-        }
 
-        if (options.Rooms is null || options.Rooms.Count == 0)
-        {
-            foreach (string sid in _sids.Keys)
+            IReadOnlyCollection<string>? rooms = options.Rooms;
+            if (rooms is null || rooms.Count == 0)
             {
-                if (except is null || !except.Contains(sid))
+                foreach (string sid in _sids.Keys)
                 {
-                    action(state, sid);
+                    if (!IsExcluded(excluded, sid))
+                    {
+                        action(state, sid);
+                    }
                 }
+
+                return;
             }
 
-            return;
-        }
-
-        if (options.Rooms.Count == 1)
-        {
-            foreach (string room in options.Rooms)
+            if (rooms.Count == 1)
             {
+                string room = rooms is string[] single ? single[0] : rooms.First();
                 if (_rooms.TryGetValue(room, out HashSet<string>? members))
                 {
                     foreach (string sid in members)
                     {
-                        if (except is null || !except.Contains(sid))
+                        if (!IsExcluded(excluded, sid))
                         {
                             action(state, sid);
                         }
                     }
                 }
+
+                return;
             }
 
+            // Several rooms: a socket in more than one of them still gets the packet once.
+            HashSet<string> seen = reentered ? new HashSet<string>(StringComparer.Ordinal) : _seenScratch;
+            try
+            {
+                if (rooms is string[] roomArray)
+                {
+                    foreach (string room in roomArray)
+                    {
+                        VisitOnce(room, seen, excluded, state, action);
+                    }
+                }
+                else
+                {
+                    foreach (string room in rooms)
+                    {
+                        VisitOnce(room, seen, excluded, state, action);
+                    }
+                }
+            }
+            finally
+            {
+                seen.Clear();
+            }
+        }
+        finally
+        {
+            excluded.Clear();
+            _targetDepth--;
+        }
+    }
+
+    private void VisitOnce<TState>(string room, HashSet<string> seen, List<HashSet<string>> excluded, TState state, Action<TState, string> action)
+    {
+        if (!_rooms.TryGetValue(room, out HashSet<string>? members))
+        {
             return;
         }
 
-        // Several rooms: a socket in more than one of them still gets the packet once.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string room in options.Rooms)
+        foreach (string sid in members)
         {
-            if (!_rooms.TryGetValue(room, out HashSet<string>? members))
+            if (!IsExcluded(excluded, sid) && seen.Add(sid))
             {
-                continue;
-            }
-
-            foreach (string sid in members)
-            {
-                if ((except is null || !except.Contains(sid)) && seen.Add(sid))
-                {
-                    action(state, sid);
-                }
+                action(state, sid);
             }
         }
+    }
+
+    private void AddExcluded(List<HashSet<string>> excluded, string room)
+    {
+        if (_rooms.TryGetValue(room, out HashSet<string>? members))
+        {
+            excluded.Add(members);
+        }
+    }
+
+    private static bool IsExcluded(List<HashSet<string>> excluded, string sid)
+    {
+        foreach (HashSet<string> members in excluded)
+        {
+            if (members.Contains(sid))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private readonly record struct StoredPacket(EncodedPacket Packet, IReadOnlyCollection<string> Rooms, IReadOnlyCollection<string> Except, DateTimeOffset EmittedAt);

@@ -33,7 +33,7 @@ public readonly struct SocketIOEventContext
     /// <summary>Whether the client expects an acknowledgement.</summary>
     public bool HasAck => AckId >= 0;
 
-    /// <summary>Acknowledges the event with plain values (see <see cref="Typed.SocketIO.Protocol.SocketIOPacketWriter.WriteValue"/>).</summary>
+    /// <summary>Acknowledges the event with plain values (see <see cref="Typed.SocketIO.Protocol.SocketIOPacketWriter.WriteValue(object?)"/>).</summary>
     /// <param name="args">The ack arguments.</param>
     /// <returns>A task that completes once the ack is queued.</returns>
     public ValueTask AckAsync(params object?[] args) => Socket.SendAckAsync(AckId, args);

@@ -153,7 +153,7 @@ public sealed class SocketIOSocket
 
     /// <summary>Sends an event to this client.</summary>
     /// <param name="eventName">The event name.</param>
-    /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue"/>); byte arrays travel as binary attachments.</param>
+    /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue(object?)"/>); byte arrays travel as binary attachments.</param>
     /// <returns>A task that completes when the packet is queued.</returns>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {

@@ -46,7 +46,7 @@ public sealed class SocketIOClientEventContext
     public bool HasAck => AckId >= 0;
 
     /// <summary>Acknowledges the event with these values (once; later calls and events without ack do nothing).</summary>
-    /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue"/>).</param>
+    /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue(object?)"/>).</param>
     /// <returns>A task that completes when the acknowledgement is queued.</returns>
     public ValueTask AckAsync(params object?[] args)
     {

@@ -41,7 +41,7 @@ public sealed class SocketIOClientOptions
 
     /// <summary>
     /// The auth payload of every namespace CONNECT: a value written as JSON (see
-    /// <see cref="SocketIO.Protocol.SocketIOPacketWriter.WriteValue"/>), for example a dictionary or a <c>JsonElement</c>.
+    /// <see cref="SocketIO.Protocol.SocketIOPacketWriter.WriteValue(object?)"/>), for example a dictionary or a <c>JsonElement</c>.
     /// Ignored when <see cref="AuthProvider"/> is set.
     /// </summary>
     public object? Auth { get; set; }

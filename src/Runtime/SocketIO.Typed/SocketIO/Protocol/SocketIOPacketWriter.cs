@@ -13,7 +13,7 @@ namespace SocketIO.Typed.SocketIO.Protocol;
 /// <summary>
 /// Builds one Socket.IO packet as bytes: a JSON array of arguments written through <see cref="Json"/> (binary
 /// values become placeholders and attachments), then the header (type, attachment count, namespace, ack id) in
-/// front. Generated proxies drive it directly; the untyped API writes through <see cref="WriteValue"/>.
+/// front. Generated proxies drive it directly; the untyped API writes through <see cref="WriteValue(object?)"/>.
 /// </summary>
 /// <remarks>
 /// Instances are reusable and cached per thread (<see cref="Rent"/>/<see cref="Return"/>), so encoding a packet
@@ -45,7 +45,7 @@ public sealed class SocketIOPacketWriter
     /// <summary>The JSON writer positioned inside the arguments array.</summary>
     public Utf8JsonWriter Json => _json;
 
-    /// <summary>The JSON options used by <see cref="WriteValue"/>.</summary>
+    /// <summary>The JSON options used by <see cref="WriteValue(object?)"/>.</summary>
     public static JsonWriterOptions WriterOptions => s_writerOptions;
 
     /// <summary>Takes the calling thread's cached writer, or a new one.</summary>
@@ -292,6 +292,36 @@ public sealed class SocketIOPacketWriter
                     nameof(value));
         }
     }
+
+    /// <summary>Writes a string (or null) without boxing.</summary>
+    /// <param name="value">The value.</param>
+    public void WriteValue(string? value)
+    {
+        if (value is null)
+        {
+            _json.WriteNullValue();
+        }
+        else
+        {
+            _json.WriteStringValue(value);
+        }
+    }
+
+    /// <summary>Writes a number without boxing.</summary>
+    /// <param name="value">The value.</param>
+    public void WriteValue(int value) => _json.WriteNumberValue(value);
+
+    /// <summary>Writes a number without boxing.</summary>
+    /// <param name="value">The value.</param>
+    public void WriteValue(long value) => _json.WriteNumberValue(value);
+
+    /// <summary>Writes a number as <c>JSON.stringify</c> does (integral values without a fraction, non-finite as null).</summary>
+    /// <param name="value">The value.</param>
+    public void WriteValue(double value) => WriteDouble(value);
+
+    /// <summary>Writes a boolean without boxing.</summary>
+    /// <param name="value">The value.</param>
+    public void WriteValue(bool value) => _json.WriteBooleanValue(value);
 
     private void WriteDouble(double d)
     {
