@@ -27,8 +27,6 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         { "dotnet", "upgrade" },
     };
 
-    public static TheoryData<string> Servers { get; } = new() { "node", "dotnet" };
-
     private SocketIOClientOptions Options(string transport, Action<SocketIOClientOptions>? configure = null)
     {
         var options = new SocketIOClientOptions
@@ -164,13 +162,14 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task Acks_fail_with_a_timeout_or_when_the_connection_drops_and_never_hang(string kind)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Acks_fail_with_a_timeout_or_when_the_connection_drops_and_never_hang(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         await using var proxy = new TcpCutProxy(server.Port);
-        await using var io = new SocketIOClient(proxy.Url, Options("websocket", o => o.Reconnection = false));
+        await using var io = new SocketIOClient(proxy.Url, Options(transport, o => o.Reconnection = false));
         await io.ConnectAsync();
+        await WaitUpgradedAsync(io, transport);
 
         await Assert.ThrowsAsync<SocketIOAckTimeoutException>(() => io.Socket.EmitWithAckAsync("never-ack", TimeSpan.FromMilliseconds(300), CancellationToken.None));
 
@@ -188,11 +187,29 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task A_server_disconnect_is_final_and_a_client_disconnect_is_seen_by_the_server(string kind)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task A_server_that_goes_silent_is_detected_by_the_missing_pings(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options("websocket"));
+        await using var proxy = new TcpCutProxy(server.Port);
+        await using var io = new SocketIOClient(proxy.Url, Options(transport, o => o.Reconnection = false));
+        var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        io.Socket.Disconnected += (_, r) => reason.TrySetResult(r);
+        await io.ConnectAsync();
+        await WaitUpgradedAsync(io, transport);
+
+        // Both servers ping every 1000 ms and allow 500 ms for the answer: silence is noticed after 1.5 s.
+        proxy.Freeze();
+        Assert.Equal("ping timeout", await reason.Task.WaitAsync(s_wait));
+        Assert.False(io.IsOpen);
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task A_server_disconnect_is_final_and_a_client_disconnect_is_seen_by_the_server(string kind, string transport)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var io = new SocketIOClient(server.Url, Options(transport));
         var control = new SocketIOClient(server.Url, Options("websocket"));
         await using (control)
         {
@@ -222,11 +239,11 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task Emits_while_disconnected_are_buffered_or_refused_and_volatile_ones_are_dropped(string kind)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Emits_while_disconnected_are_buffered_or_refused_and_volatile_ones_are_dropped(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options("websocket", o => o.SendBufferLimit = 2));
+        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.SendBufferLimit = 2));
         Task<string> echoed = Next(io.Socket, "echo-back", a => a.GetString(0)!);
 
         await io.Socket.EmitAsync("echo", "buffered before connect");
@@ -238,7 +255,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         await io.ConnectAsync();
         Assert.Equal("buffered before connect", await echoed);
 
-        await using var strict = new SocketIOClient(server.Url, Options("websocket", o => o.DisconnectedEmits = SocketIODisconnectedEmitBehavior.Fail));
+        await using var strict = new SocketIOClient(server.Url, Options(transport, o => o.DisconnectedEmits = SocketIODisconnectedEmitBehavior.Fail));
         await Assert.ThrowsAsync<SocketIODisconnectedException>(async () => await strict.Socket.EmitAsync("echo", "refused"));
     }
 
@@ -289,11 +306,11 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task Reconnection_gives_up_after_the_configured_attempts(string kind)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Reconnection_gives_up_after_the_configured_attempts(string kind, string transport)
     {
         ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options("websocket", o => o.ReconnectionAttempts = 2));
+        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.ReconnectionAttempts = 2));
         var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int errors = 0;
         io.ReconnectError += (_, _) => Interlocked.Increment(ref errors);
@@ -352,11 +369,11 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task Retries_resend_an_unacknowledged_emit_until_the_server_answers(string kind)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Retries_resend_an_unacknowledged_emit_until_the_server_answers(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options("websocket", o =>
+        await using var io = new SocketIOClient(server.Url, Options(transport, o =>
         {
             o.Retries = 3;
             o.AckTimeout = TimeSpan.FromMilliseconds(300);
@@ -379,11 +396,11 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task Handlers_of_one_socket_run_one_at_a_time_in_order(string kind)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Handlers_of_one_socket_run_one_at_a_time_in_order(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options("websocket"));
+        await using var io = new SocketIOClient(server.Url, Options(transport));
         int running = 0;
         int maxRunning = 0;
         var seen = new List<int>();
@@ -412,11 +429,54 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task The_simple_client_connects_emits_calls_and_receives(string kind)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Emits_from_many_tasks_at_once_all_arrive_and_are_acknowledged(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using SocketIOSimpleClient client = await SocketIOSimpleClient.ConnectAsync(server.Url, Options("websocket"), "/chat");
+        using var counting = new CountingHandler();
+        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.HttpMessageHandler = counting));
+        await io.ConnectAsync();
+
+        Task<string>[] tasks = [.. Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            var answers = new List<int>();
+            for (int i = 0; i < 25; i++)
+            {
+                answers.Add((await io.Socket.EmitWithAckAsync("echo-ack", (t * 100) + i)).GetInt32(0));
+            }
+
+            return string.Join(',', answers);
+        }))];
+        string[] results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(20));
+
+        for (int t = 0; t < results.Length; t++)
+        {
+            Assert.Equal(string.Join(',', Enumerable.Range(t * 100, 25)), results[t]);
+        }
+
+        // The HTTP requests of polling went through the handler given in the options.
+        Assert.Equal(transport != "websocket", counting.Requests > 0);
+    }
+
+    private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _requests);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task The_simple_client_connects_emits_calls_and_receives(string kind, string transport)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using SocketIOSimpleClient client = await SocketIOSimpleClient.ConnectAsync(server.Url, Options(transport), "/chat");
         Assert.NotNull(client.Id);
 
         SocketIOReceivedEvent hello = await client.ReceiveAsync(TimeSpan.FromSeconds(5));

@@ -12,6 +12,7 @@ internal sealed class TcpCutProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<Socket, byte> _sockets = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private volatile bool _frozen;
 
     public TcpCutProxy(int targetPort)
     {
@@ -21,6 +22,9 @@ internal sealed class TcpCutProxy : IAsyncDisposable
     }
 
     public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+
+    /// <summary>From now on bytes are swallowed, not forwarded, and connections stay open: a peer that went silent.</summary>
+    public void Freeze() => _frozen = true;
 
     /// <summary>Resets every open connection, both sides.</summary>
     public void Cut()
@@ -48,6 +52,13 @@ internal sealed class TcpCutProxy : IAsyncDisposable
             while (true)
             {
                 Socket client = await _listener.AcceptSocketAsync(_stop.Token);
+                if (_frozen)
+                {
+                    // A silent peer accepts nothing new either.
+                    _sockets[client] = 0;
+                    continue;
+                }
+
                 var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 client.NoDelay = true;
                 try
@@ -91,7 +102,10 @@ internal sealed class TcpCutProxy : IAsyncDisposable
                     return;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
+                if (!_frozen)
+                {
+                    await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
+                }
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -185,12 +185,8 @@ internal sealed class EngineIOClient
             return;
         }
 
-        // Polling tells the server with a close packet; WebSocket with its close frame (engine.io-client).
-        if (Volatile.Read(ref _webSocket) is null)
-        {
-            _queue.Writer.TryWrite(EncodedPacket.Close);
-        }
-
+        // The send loop writes what is queued, then tells the server: a close packet of its own over polling
+        // (after the last POST, as engine.io-client waits for "drain"), the close frame over WebSocket.
         _queue.Writer.TryComplete();
         _heartbeat.Dispose();
         EngineIOClientLog.Closed(_logger, Id, "forced close");
@@ -565,7 +561,19 @@ internal sealed class EngineIOClient
             }
 
             // Completed by Close(): everything queued went out; a WebSocket ends with its close frame.
-            if (Volatile.Read(ref _webSocket) is { } ws)
+            if (Volatile.Read(ref _webSocket) is null)
+            {
+                await _sendLock.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    await PostAsync(EncodedPacket.Close.Text).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _sendLock.Release();
+                }
+            }
+            else if (Volatile.Read(ref _webSocket) is { } ws)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
                 try
@@ -585,7 +593,9 @@ internal sealed class EngineIOClient
         }
         catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or OperationCanceledException or EngineIOClientException)
         {
+            // After Close() this only ends the receive side; otherwise the session failed.
             Fail("transport error", e);
+            CancelQuietly();
         }
     }
 
