@@ -20,10 +20,8 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
     private SocketIOSocket? _main;
     private ITimer? _connectTimer;
 
-    // A binary packet waiting for its attachments.
-    private byte[]? _pendingText;
-    private SocketIOPacket _pendingHeader;
-    private List<ReadOnlyMemory<byte>>? _pendingAttachments;
+    // Parses packets and puts binary packets back together with their attachments.
+    private readonly SocketIOPacketAssembler _assembler = new();
 
     public SocketIOConnection(SocketIOServer server, EngineIOSocket engine)
     {
@@ -42,52 +40,15 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
 
     public void OnMessage(EngineIOSocket socket, ReadOnlyMemory<byte> data, bool isBinary)
     {
-        if (isBinary)
+        switch (_assembler.Add(data, isBinary, out ReadOnlyMemory<byte> text, out SocketIOPacket packet, out IReadOnlyList<ReadOnlyMemory<byte>>? attachments, out string? error))
         {
-            if (_pendingAttachments is null)
-            {
-                Fail("unexpected binary message");
-                return;
-            }
-
-            _pendingAttachments.Add(data.ToArray());
-            if (_pendingAttachments.Count == _pendingHeader.Attachments)
-            {
-                byte[] text = _pendingText!;
-                SocketIOPacket header = _pendingHeader;
-                List<ReadOnlyMemory<byte>> attachments = _pendingAttachments;
-                _pendingText = null;
-                _pendingAttachments = null;
-                Route(text, header, attachments);
-            }
-
-            return;
+            case SocketIOAssembleResult.Packet:
+                Route(text.Span, packet, attachments);
+                break;
+            case SocketIOAssembleResult.Error:
+                Fail(error!);
+                break;
         }
-
-        if (_pendingAttachments is not null)
-        {
-            // socket.io-parser: plain text while reconstructing a binary packet is an error.
-            Fail("text packet while waiting for binary attachments");
-            return;
-        }
-
-        ReadOnlySpan<byte> span = data.Span;
-        SocketIOParseError error = SocketIOParser.TryParse(span, out SocketIOPacket packet);
-        if (error != SocketIOParseError.None)
-        {
-            Fail(error.ToString());
-            return;
-        }
-
-        if (packet.Attachments > 0)
-        {
-            _pendingText = span.ToArray();
-            _pendingHeader = packet;
-            _pendingAttachments = new List<ReadOnlyMemory<byte>>(packet.Attachments);
-            return;
-        }
-
-        Route(span, packet, null);
     }
 
     private void Fail(string error)
@@ -95,8 +56,7 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
         // socket.io: every socket of the connection closes with "parse error", then the session closes
         // gracefully, so a polling client still receives the close packet.
         SocketIOServerLog.MalformedPacket(_server.Logger, Engine.Id, error);
-        _pendingText = null;
-        _pendingAttachments = null;
+        _assembler.Reset();
         CloseAll("parse error");
     }
 
@@ -346,19 +306,5 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
         {
             s.OnClose(reason);
         }
-    }
-
-    internal static string DecodeEventName(ReadOnlySpan<byte> text, in SocketIOPacket header)
-    {
-        ReadOnlySpan<byte> raw = text.Slice(header.EventNameStart, header.EventNameLength);
-        if (!header.EventNameEscaped)
-        {
-            return Encoding.UTF8.GetString(raw);
-        }
-
-        // Re-read the quoted token to unescape it.
-        var reader = new Utf8JsonReader(text.Slice(header.EventNameStart - 1, header.EventNameLength + 2));
-        reader.Read();
-        return reader.GetString() ?? string.Empty;
     }
 }

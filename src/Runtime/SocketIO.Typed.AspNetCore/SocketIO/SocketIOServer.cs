@@ -168,47 +168,9 @@ public sealed class SocketIOServer : IAsyncDisposable
 
     private void OnEngineConnection(EngineIOSocket engine) => engine.Handler = new SocketIOConnection(this, engine);
 
-    internal static void ThrowIfReserved(string eventName)
-    {
-        ArgumentNullException.ThrowIfNull(eventName);
-        if (eventName is "connect" or "connect_error" or "disconnect" or "disconnecting" or "newListener" or "removeListener")
-        {
-            throw new ArgumentException($"'{eventName}' is a reserved event name.", nameof(eventName));
-        }
-    }
+    internal static void ThrowIfReserved(string eventName) => SocketIOEvents.ThrowIfReserved(eventName);
 
-    internal static EncodedPacket EncodeEvent(string eventName, object?[] args, string ns, long ackId)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        try
-        {
-            writer.BeginEvent(eventName);
-            foreach (object? arg in args)
-            {
-                writer.WriteValue(arg);
-            }
+    internal static EncodedPacket EncodeEvent(string eventName, object?[] args, string ns, long ackId) => SocketIOEvents.Encode(eventName, args, ns, ackId);
 
-            return writer.ToPacket(ns, ackId);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-    }
-
-    internal static EncodedPacket EncodeEvent(string eventName, SocketIOArguments args, string ns, long ackId)
-    {
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        try
-        {
-            writer.BeginEvent(eventName);
-            writer.WriteArguments(args);
-            return writer.ToPacket(ns, ackId);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-    }
+    internal static EncodedPacket EncodeEvent(string eventName, SocketIOArguments args, string ns, long ackId) => SocketIOEvents.Encode(eventName, args, ns, ackId);
 }

@@ -20,7 +20,7 @@ public sealed class SocketIOSocket
     private UntypedDispatcher? _handlers;
     private List<Func<string, SocketIOArguments, ValueTask>>? _anyListeners;
     private List<Action<string, SocketIOArguments>>? _anyOutgoingListeners;
-    private Dictionary<long, IPendingAck>? _acks;
+    private Dictionary<long, ISocketIOPendingAck>? _acks;
     private System.Collections.Concurrent.ConcurrentDictionary<string, object?>? _data;
     private volatile bool _connected;
     private bool _ready;
@@ -245,7 +245,10 @@ public sealed class SocketIOSocket
         }
 
         long id = Namespace.NextAckId();
-        var pending = new PendingAck(this, id, timeout ?? Namespace.Server.Options.AckTimeout, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken);
+        TimeSpan wait = timeout ?? Namespace.Server.Options.AckTimeout;
+        var pending = new SocketIOAckWaiter(
+            RemoveAck, id, wait, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken,
+            $"No acknowledgement from socket {Id} within {wait.TotalMilliseconds} ms.");
         lock (_gate)
         {
             (_acks ??= [])[id] = pending;
@@ -413,22 +416,11 @@ public sealed class SocketIOSocket
             return;
         }
 
-        ReadOnlyMemory<byte> text = packet.Text[1..];
-        if (SocketIOParser.TryParse(text.Span, out SocketIOPacket header) != SocketIOParseError.None ||
-            header.Type is not (SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent))
+        if (!SocketIOOutgoing.TryReadEvent(packet, out string name, out SocketIOArguments arguments))
         {
             return;
         }
 
-        var attachments = new ReadOnlyMemory<byte>[packet.AttachmentCount];
-        for (int i = 0; i < attachments.Length; i++)
-        {
-            attachments[i] = packet.GetAttachment(i);
-        }
-
-        ReadOnlyMemory<byte> payload = header.GetPayload(text);
-        var arguments = new SocketIOArguments(payload, 1, header.ArgumentsStart - header.PayloadStart, attachments);
-        string name = SocketIOConnection.DecodeEventName(text.Span, header);
         Action<string, SocketIOArguments>[] snapshot;
         lock (_gate)
         {
@@ -617,7 +609,7 @@ public sealed class SocketIOSocket
         text.Slice(header.PayloadStart, length).CopyTo(buffer);
         var arguments = new SocketIOArguments(buffer.AsMemory(0, length), 1, header.ArgumentsStart - header.PayloadStart, attachments);
         ReadOnlyMemory<byte> name = header.EventNameEscaped
-            ? Encoding.UTF8.GetBytes(SocketIOConnection.DecodeEventName(text, header))
+            ? Encoding.UTF8.GetBytes(SocketIOOutgoing.DecodeEventName(text, header))
             : buffer.AsMemory(header.EventNameStart - header.PayloadStart, header.EventNameLength);
         var context = new SocketIOEventContext(this, name, arguments, header.AckId);
         ValueTask task;
@@ -690,7 +682,7 @@ public sealed class SocketIOSocket
 
     internal void HandleAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
     {
-        IPendingAck? pending;
+        ISocketIOPendingAck? pending;
         lock (_gate)
         {
             if (_acks is null || !_acks.Remove(header.AckId, out pending))
@@ -728,7 +720,7 @@ public sealed class SocketIOSocket
 
     private void FailPendingAcks(string reason)
     {
-        IPendingAck[] pending;
+        ISocketIOPendingAck[] pending;
         lock (_gate)
         {
             if (_acks is null || _acks.Count == 0)
@@ -740,93 +732,19 @@ public sealed class SocketIOSocket
             _acks.Clear();
         }
 
-        foreach (IPendingAck ack in pending)
+        foreach (ISocketIOPendingAck ack in pending)
         {
             ack.Fail(new SocketIODisconnectedException($"The socket disconnected ({reason}) before the acknowledgement arrived."));
         }
     }
 
-    private interface IPendingAck
-    {
-        void Complete(SocketIOArguments arguments);
-
-        void Fail(Exception exception);
-    }
-
-    private sealed class BroadcastAck(IBroadcastAckCollector collector) : IPendingAck
+    private sealed class BroadcastAck(IBroadcastAckCollector collector) : ISocketIOPendingAck
     {
         public void Complete(SocketIOArguments arguments) => collector.OnAck(arguments);
 
         public void Fail(Exception exception)
         {
             // A socket that leaves before answering simply does not answer; the collector's timeout reports it.
-        }
-    }
-
-    private sealed class PendingAck : IPendingAck
-    {
-        private readonly TaskCompletionSource<SocketIOArguments> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly SocketIOSocket _socket;
-        private readonly long _id;
-        private readonly TimeSpan _timeout;
-        private readonly TimeProvider _time;
-        private readonly CancellationToken _cancellationToken;
-        private ITimer? _timer;
-        private CancellationTokenRegistration _registration;
-
-        public PendingAck(SocketIOSocket socket, long id, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
-        {
-            _socket = socket;
-            _id = id;
-            _timeout = timeout;
-            _time = time;
-            _cancellationToken = cancellationToken;
-        }
-
-        public Task<SocketIOArguments> Task => _tcs.Task;
-
-        public void Start()
-        {
-            if (_timeout != Timeout.InfiniteTimeSpan)
-            {
-                _timer = _time.CreateTimer(static s => ((PendingAck)s!).OnTimeout(), this, _timeout, Timeout.InfiniteTimeSpan);
-            }
-
-            if (_cancellationToken.CanBeCanceled)
-            {
-                _registration = _cancellationToken.Register(static s =>
-                {
-                    var self = (PendingAck)s!;
-                    self._socket.RemoveAck(self._id);
-                    self.Cleanup();
-                    self._tcs.TrySetCanceled(self._cancellationToken);
-                }, this);
-            }
-        }
-
-        private void OnTimeout()
-        {
-            _socket.RemoveAck(_id);
-            Cleanup();
-            _tcs.TrySetException(new SocketIOAckTimeoutException($"No acknowledgement from socket {_socket.Id} within {_timeout.TotalMilliseconds} ms."));
-        }
-
-        public void Complete(SocketIOArguments arguments)
-        {
-            Cleanup();
-            _tcs.TrySetResult(arguments);
-        }
-
-        public void Fail(Exception exception)
-        {
-            Cleanup();
-            _tcs.TrySetException(exception);
-        }
-
-        private void Cleanup()
-        {
-            _timer?.Dispose();
-            _registration.Dispose();
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class SocketIOClientSocket
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Task _eventLoop;
     private readonly List<EncodedPacket> _sendBuffer = [];
-    private readonly Dictionary<long, IPendingAck> _acks = [];
+    private readonly Dictionary<long, ISocketIOPendingAck> _acks = [];
     private readonly Queue<RetryEntry> _retryQueue = new();
     private (byte[] Name, Func<SocketIOClientEventContext, ValueTask> Handler)[] _handlers = [];
     private Func<string, SocketIOArguments, ValueTask>[] _anyListeners = [];
@@ -389,7 +389,7 @@ public sealed class SocketIOClientSocket
 
     private void OnClose(string reason)
     {
-        IPendingAck[] acks;
+        ISocketIOPendingAck[] acks;
         lock (_gate)
         {
             if (!_connected)
@@ -404,9 +404,9 @@ public sealed class SocketIOClientSocket
         }
 
         SocketIOClientLog.Disconnected(_logger, Namespace, reason);
-        foreach (IPendingAck ack in acks)
+        foreach (ISocketIOPendingAck ack in acks)
         {
-            ack.OnDisconnect(reason);
+            ack.Fail(new SocketIODisconnectedException($"The socket disconnected ({reason}) before the acknowledgement arrived."));
         }
 
         try
@@ -560,7 +560,7 @@ public sealed class SocketIOClientSocket
 
     private void OnAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
     {
-        IPendingAck? pending;
+        ISocketIOPendingAck? pending;
         lock (_gate)
         {
             _acks.Remove(header.AckId, out pending);
@@ -713,7 +713,9 @@ public sealed class SocketIOClientSocket
     {
         ArgumentNullException.ThrowIfNull(createPacket);
         long id = Interlocked.Increment(ref _nextAckId) - 1;
-        var pending = new PendingAck(this, id, timeout ?? _client.Options.AckTimeout, cancellationToken);
+        TimeSpan wait = timeout ?? _client.Options.AckTimeout;
+        var pending = new SocketIOAckWaiter(
+            RemoveAck, id, wait, _client.Options.TimeProvider, cancellationToken, $"No acknowledgement on {Namespace} within {wait.TotalMilliseconds} ms.");
         lock (_gate)
         {
             _acks[id] = pending;
@@ -815,24 +817,7 @@ public sealed class SocketIOClientSocket
 
     private void SendNow(EncodedPacket packet) => _client.Engine?.Send(packet);
 
-    private EncodedPacket Encode(string eventName, object?[] args, long ackId)
-    {
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        try
-        {
-            writer.BeginEvent(eventName);
-            foreach (object? arg in args)
-            {
-                writer.WriteValue(arg);
-            }
-
-            return writer.ToPacket(Namespace, ackId);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-    }
+    private EncodedPacket Encode(string eventName, object?[] args, long ackId) => SocketIOEvents.Encode(eventName, args, Namespace, ackId);
 
     private void NotifyOutgoing(EncodedPacket packet)
     {
@@ -857,14 +842,7 @@ public sealed class SocketIOClientSocket
         }
     }
 
-    internal static void ThrowIfReserved(string eventName)
-    {
-        ArgumentNullException.ThrowIfNull(eventName);
-        if (eventName is "connect" or "connect_error" or "disconnect" or "disconnecting" or "newListener" or "removeListener")
-        {
-            throw new ArgumentException($"'{eventName}' is a reserved event name.", nameof(eventName));
-        }
-    }
+    internal static void ThrowIfReserved(string eventName) => SocketIOEvents.ThrowIfReserved(eventName);
 
     private void RemoveAck(long id)
     {
@@ -999,14 +977,8 @@ public sealed class SocketIOClientSocket
 
     // ------------------------------------------------------------------ pending acknowledgements
 
-    private interface IPendingAck
-    {
-        void Complete(SocketIOArguments arguments);
-
-        void OnDisconnect(string reason);
-    }
-
-    private sealed class RetryAck(SocketIOClientSocket socket, RetryEntry entry, long id) : IPendingAck
+    // The ack of a retried emit: a timeout counts as a try, a disconnection does not.
+    private sealed class RetryAck(SocketIOClientSocket socket, RetryEntry entry, long id) : ISocketIOPendingAck
     {
         private ITimer? _timer;
         private int _done;
@@ -1032,80 +1004,13 @@ public sealed class SocketIOClientSocket
             }
         }
 
-        public void OnDisconnect(string reason)
+        public void Fail(Exception exception)
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
                 _timer?.Dispose();
                 socket.OnRetryDisconnected(entry);
             }
-        }
-    }
-
-    private sealed class PendingAck : IPendingAck
-    {
-        private readonly TaskCompletionSource<SocketIOArguments> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly SocketIOClientSocket _socket;
-        private readonly long _id;
-        private readonly TimeSpan _timeout;
-        private readonly CancellationToken _cancellationToken;
-        private ITimer? _timer;
-        private CancellationTokenRegistration _registration;
-
-        public PendingAck(SocketIOClientSocket socket, long id, TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            _socket = socket;
-            _id = id;
-            _timeout = timeout;
-            _cancellationToken = cancellationToken;
-        }
-
-        public Task<SocketIOArguments> Task => _tcs.Task;
-
-        public void Start()
-        {
-            if (_timeout != Timeout.InfiniteTimeSpan)
-            {
-                _timer = _socket._client.Options.TimeProvider.CreateTimer(static s => ((PendingAck)s!).OnTimeout(), this, _timeout, Timeout.InfiniteTimeSpan);
-            }
-
-            if (_cancellationToken.CanBeCanceled)
-            {
-                _registration = _cancellationToken.Register(static s =>
-                {
-                    var self = (PendingAck)s!;
-                    self._socket.RemoveAck(self._id);
-                    self.Cleanup();
-                    self._tcs.TrySetCanceled(self._cancellationToken);
-                }, this);
-            }
-        }
-
-        private void OnTimeout()
-        {
-            _socket.RemoveAck(_id);
-            Cleanup();
-            _tcs.TrySetException(new SocketIOAckTimeoutException($"No acknowledgement on {_socket.Namespace} within {_timeout.TotalMilliseconds} ms."));
-        }
-
-        public void Complete(SocketIOArguments arguments)
-        {
-            Cleanup();
-            _tcs.TrySetResult(arguments);
-        }
-
-        public void OnDisconnect(string reason) => Fail(new SocketIODisconnectedException($"The socket disconnected ({reason}) before the acknowledgement arrived."));
-
-        public void Fail(Exception exception)
-        {
-            Cleanup();
-            _tcs.TrySetException(exception);
-        }
-
-        private void Cleanup()
-        {
-            _timer?.Dispose();
-            _registration.Dispose();
         }
     }
 }
@@ -1126,26 +1031,8 @@ public readonly struct SocketIOClientVolatileEmitter : IEquatable<SocketIOClient
     /// <returns>A completed task.</returns>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
-        SocketIOClientSocket.ThrowIfReserved(eventName);
-        ArgumentNullException.ThrowIfNull(args);
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        EncodedPacket packet;
-        try
-        {
-            writer.BeginEvent(eventName);
-            foreach (object? arg in args)
-            {
-                writer.WriteValue(arg);
-            }
-
-            packet = writer.ToPacket(_socket.Namespace);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-
-        _socket.Send(packet, isVolatile: true);
+        SocketIOEvents.ThrowIfReserved(eventName);
+        _socket.Send(SocketIOEvents.Encode(eventName, args, _socket.Namespace, -1), isVolatile: true);
         return ValueTask.CompletedTask;
     }
 
