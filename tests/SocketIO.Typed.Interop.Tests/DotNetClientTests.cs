@@ -235,6 +235,11 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
             string id2 = io.Socket.Id!;
             await io.Socket.DisconnectAsync();
             Assert.Equal($"{id2}|client namespace disconnect", await peerGone2);
+
+            // Nor does a client-side disconnect reconnect: the last socket's disconnect closed the connection.
+            await Task.Delay(500);
+            Assert.Equal(0, attempts);
+            Assert.False(io.IsOpen);
         }
     }
 
@@ -434,7 +439,12 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         using var counting = new CountingHandler();
-        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.HttpMessageHandler = counting));
+        int webSocketsConfigured = 0;
+        await using var io = new SocketIOClient(server.Url, Options(transport, o =>
+        {
+            o.HttpMessageHandler = counting;
+            o.ConfigureWebSocket = _ => Interlocked.Increment(ref webSocketsConfigured);
+        }));
         await io.ConnectAsync();
 
         Task<string>[] tasks = [.. Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
@@ -454,8 +464,10 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
             Assert.Equal(string.Join(',', Enumerable.Range(t * 100, 25)), results[t]);
         }
 
-        // The HTTP requests of polling went through the handler given in the options.
+        // The HTTP requests of polling went through the handler given in the options; each WebSocket through ConfigureWebSocket.
         Assert.Equal(transport != "websocket", counting.Requests > 0);
+        await WaitUpgradedAsync(io, transport);
+        Assert.Equal(transport != "polling", webSocketsConfigured > 0);
     }
 
     private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
