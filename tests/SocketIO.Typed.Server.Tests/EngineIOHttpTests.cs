@@ -19,6 +19,7 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
     private WebApplication _app = null!;
     private HttpClient _http = null!;
     private Uri _base = null!;
+    private SocketIOServer _io = null!;
 
     public async Task InitializeAsync()
     {
@@ -36,6 +37,7 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
         });
         _app = builder.Build();
         SocketIOServer io = _app.MapSocketIO();
+        _io = io;
         io.OnConnection(socket =>
         {
             socket.On("echo", ctx => ctx.AckAsync(ctx.Arguments));
@@ -227,6 +229,33 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
         string frame = await ReceiveTextAsync(ws.Socket);
         Assert.Equal("431[\"during\"]", frame);
         Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync($"/socket.io/?EIO=4&transport=polling&sid={sid}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Volatile_packets_are_dropped_while_no_poll_is_waiting_and_sent_when_one_is()
+    {
+        string sid = await HandshakeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(sid, "40")).StatusCode);
+        Assert.StartsWith("40{", await PollAsync(sid), StringComparison.Ordinal);
+        SocketIOSocket socket = _io.Sockets.Sockets.Values.Single();
+        long droppedBefore = _io.VolatileDroppedCount;
+
+        // No poll is waiting: the volatile event is dropped (and counted), the plain one waits in the queue.
+        await _io.Sockets.Volatile.EmitAsync("dropped", 1);
+        await socket.EmitAsync("kept", 2);
+        Assert.Equal(droppedBefore + 1, _io.VolatileDroppedCount);
+        Assert.Equal("42[\"kept\",2]", await PollAsync(sid));
+
+        // A poll is waiting: the volatile event goes out with it.
+        Task<string> poll = PollAsync(sid);
+        for (int i = 0; i < 200 && !socket.IsWritable; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        await _io.Sockets.Volatile.EmitAsync("sent", 3);
+        Assert.Equal("42[\"sent\",3]", await poll);
+        Assert.Equal(droppedBefore + 1, _io.VolatileDroppedCount);
     }
 
     private sealed class OwnedSocket(ClientWebSocket socket) : IAsyncDisposable

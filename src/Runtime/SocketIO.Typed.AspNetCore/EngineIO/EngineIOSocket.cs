@@ -77,6 +77,26 @@ public sealed class EngineIOSocket
     /// <summary>Whether the session is open.</summary>
     public bool IsOpen => !Volatile.Read(ref _closed);
 
+    /// <summary>
+    /// Whether a packet sent now would be written at once rather than wait (engine.io's <c>transport.writable</c>):
+    /// over WebSocket nothing is being written or queued; over polling a poll request is waiting and nothing is
+    /// queued. Volatile packets are dropped when this is false.
+    /// </summary>
+    public bool IsWritable
+    {
+        get
+        {
+            if (Volatile.Read(ref _closed) || _queue.Reader.TryPeek(out _))
+            {
+                return false;
+            }
+
+            return Volatile.Read(ref _webSocket) is not null
+                ? Volatile.Read(ref _pumping) == 0
+                : Volatile.Read(ref _getCts) is not null && _upgrade != UpgradeState.Probing;
+        }
+    }
+
     /// <summary>The handler that receives messages; set it when the server reports the new session.</summary>
     public IEngineIOSocketHandler? Handler { get; set; }
 

@@ -36,7 +36,7 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
     public CancellationToken Closed => _closed.Token;
 
     /// <summary>Whether a volatile packet would be written now rather than queued behind others.</summary>
-    public bool IsWritable => Engine.IsOpen;
+    public bool IsWritable => Engine.IsWritable;
 
     public void OnMessage(EngineIOSocket socket, ReadOnlyMemory<byte> data, bool isBinary)
     {

@@ -54,6 +54,9 @@ public sealed class SocketIOSocket
     /// <summary>The Engine.IO session id underneath (shared by the sockets of one connection).</summary>
     public string ConnectionId => _connection.Engine.Id;
 
+    /// <summary>Whether a packet sent now would be written at once (volatile packets are dropped otherwise).</summary>
+    internal bool IsWritable => _connection.IsWritable;
+
     /// <summary>The current transport: <c>polling</c> or <c>websocket</c>.</summary>
     public string Transport => _connection.Engine.Transport;
 
