@@ -71,7 +71,7 @@ public sealed class SocketIOClientSocket
         }
     }
 
-    /// <summary>How many volatile emits were dropped because the socket was not connected.</summary>
+    /// <summary>How many volatile emits were dropped because the socket was not connected or its transport was busy.</summary>
     public long VolatileDroppedCount => Interlocked.Read(ref _volatileDropped);
 
     /// <summary>Emits whose events may be dropped when not connected (socket.io-client's <c>socket.volatile</c>).</summary>
@@ -743,7 +743,7 @@ public sealed class SocketIOClientSocket
         ArgumentNullException.ThrowIfNull(packet);
         lock (_gate)
         {
-            if (_connected)
+            if (_connected && (!isVolatile || _client.Engine?.IsWritable == true))
             {
                 NotifyOutgoing(packet);
                 SendNow(packet);
@@ -753,7 +753,8 @@ public sealed class SocketIOClientSocket
 
             if (isVolatile)
             {
-                // A documented drop: volatile emits are skipped while disconnected (counted and logged).
+                // A documented drop, as socket.io-client: volatile emits are skipped while disconnected or while the
+                // transport is busy writing (counted and logged).
                 Interlocked.Increment(ref _volatileDropped);
                 SocketIOClientLog.VolatileDropped(_logger, Namespace);
                 packet.Release();
@@ -1025,7 +1026,7 @@ public readonly struct SocketIOClientVolatileEmitter : IEquatable<SocketIOClient
         _socket = socket;
     }
 
-    /// <summary>Sends an event if connected; otherwise drops it (counted in <see cref="SocketIOClientSocket.VolatileDroppedCount"/>).</summary>
+    /// <summary>Sends an event if connected and the transport is not busy; otherwise drops it (counted in <see cref="SocketIOClientSocket.VolatileDroppedCount"/>).</summary>
     /// <param name="eventName">The event name.</param>
     /// <param name="args">Plain values.</param>
     /// <returns>A completed task.</returns>

@@ -79,6 +79,12 @@ internal sealed class EngineIOClient
     /// <summary>Whether the session is open.</summary>
     public bool IsOpen => Volatile.Read(ref _closing) == 0;
 
+    /// <summary>
+    /// Whether a packet sent now would go out at once (engine.io-client's <c>transport.writable</c>): open, nothing
+    /// queued and no write (WebSocket frame or polling POST) in progress. Volatile emits are dropped otherwise.
+    /// </summary>
+    public bool IsWritable => IsOpen && !_queue.Reader.TryPeek(out _) && _sendLock.CurrentCount == 1;
+
     private TimeSpan HeartbeatDeadline => TimeSpan.FromMilliseconds(Handshake.PingIntervalMs + Handshake.PingTimeoutMs);
 
     /// <summary>Opens a session: the handshake over polling (then an upgrade in the background) or over WebSocket.</summary>
