@@ -34,6 +34,7 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
             o.EngineIO.HttpCompressionThreshold = 10;
             o.Cors.AllowedOrigins.Add("https://allowed.example");
             o.ConnectTimeout = TimeSpan.FromSeconds(1);
+            o.EngineIO.MaxQueuedPackets = 50;
         });
         _app = builder.Build();
         SocketIOServer io = _app.MapSocketIO();
@@ -256,6 +257,26 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
         await _io.Sockets.Volatile.EmitAsync("sent", 3);
         Assert.Equal("42[\"sent\",3]", await poll);
         Assert.Equal(droppedBefore + 1, _io.VolatileDroppedCount);
+    }
+
+    [Fact]
+    public async Task A_client_that_does_not_read_is_disconnected_when_its_queue_is_full()
+    {
+        string sid = await HandshakeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(sid, "40")).StatusCode);
+        Assert.StartsWith("40{", await PollAsync(sid), StringComparison.Ordinal);
+        SocketIOSocket socket = _io.Sockets.Sockets.Values.Single();
+        var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.Disconnected += (_, r) => reason.TrySetResult(r);
+
+        // The test server allows 50 queued packets; nobody polls.
+        for (int i = 0; i < 51; i++)
+        {
+            await socket.EmitAsync("flood", i);
+        }
+
+        Assert.Equal("transport error", await reason.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync($"/socket.io/?EIO=4&transport=polling&sid={sid}")).StatusCode);
     }
 
     private sealed class OwnedSocket(ClientWebSocket socket) : IAsyncDisposable

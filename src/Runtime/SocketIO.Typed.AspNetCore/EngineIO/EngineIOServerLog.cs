@@ -27,4 +27,7 @@ internal static partial class EngineIOServerLog
 
     [LoggerMessage(8, LogLevel.Information, "Engine.IO session {Sid} sent {Size} bytes, more than maxHttpBufferSize {Max}; closing it")]
     public static partial void PayloadTooLarge(ILogger logger, string sid, long size, int max);
+
+    [LoggerMessage(9, LogLevel.Warning, "Engine.IO session {Sid} has more than {Max} packets waiting (a slow or vanished client); closing it")]
+    public static partial void QueueFull(ILogger logger, string sid, int max);
 }

@@ -35,6 +35,13 @@ public sealed class EngineIOServerOptions
     /// </summary>
     public int MaxHttpBufferSize { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// The most packets one session may have waiting to be written (default 10 000). A client that reads slower than
+    /// the server writes (or vanished without closing) is disconnected with <c>transport error</c> when its queue
+    /// passes this, instead of growing the server's memory until the heartbeat notices. 0 means no limit.
+    /// </summary>
+    public int MaxQueuedPackets { get; set; } = 10_000;
+
     /// <summary>Transports the server accepts (default both).</summary>
     public EngineIOTransports Transports { get; set; } = EngineIOTransports.All;
 

@@ -40,6 +40,8 @@ public sealed class EngineIOSocket
     // raw Kestrel floor do); otherwise the current writer sends it after its own. _pumping says who writes.
     private WebSocket? _webSocket;
     private int _pumping;
+    private int _queued;
+    private int _overflowed;
     private bool _closeStarted;
     private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -111,14 +113,49 @@ public sealed class EngineIOSocket
             return false;
         }
 
+        int max = _options.MaxQueuedPackets;
+        if (max > 0 && Interlocked.Increment(ref _queued) > max)
+        {
+            Interlocked.Decrement(ref _queued);
+            if (Interlocked.Exchange(ref _overflowed, 1) == 0)
+            {
+                // Closed from the thread pool: this may run inside a broadcast that holds the adapter's lock.
+                EngineIOServerLog.QueueFull(_logger, Id, max);
+                ThreadPool.UnsafeQueueUserWorkItem(static self => self.CloseCore("transport error", graceful: false, EncodedPacket.Close), this, preferLocal: false);
+            }
+
+            return false;
+        }
+
         packet.AddRef();
         if (!_queue.Writer.TryWrite(packet))
         {
+            if (max > 0)
+            {
+                Interlocked.Decrement(ref _queued);
+            }
+
             packet.Release();
             return false;
         }
 
         Pump();
+        return true;
+    }
+
+    // Every read of the queue goes through here, so the count behind MaxQueuedPackets stays right.
+    private bool TryDequeue([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EncodedPacket? packet)
+    {
+        if (!_queue.Reader.TryRead(out packet))
+        {
+            return false;
+        }
+
+        if (_options.MaxQueuedPackets > 0 && !ReferenceEquals(packet, EncodedPacket.Close))
+        {
+            Interlocked.Decrement(ref _queued);
+        }
+
         return true;
     }
 
@@ -236,7 +273,7 @@ public sealed class EngineIOSocket
 
     private void DrainAndRelease()
     {
-        while (_queue.Reader.TryRead(out EncodedPacket? packet))
+        while (TryDequeue(out EncodedPacket? packet))
         {
             packet.Release();
         }
@@ -392,7 +429,7 @@ public sealed class EngineIOSocket
     {
         using var payload = new PooledBufferWriter();
         bool first = true;
-        while (_queue.Reader.TryRead(out EncodedPacket? packet))
+        while (TryDequeue(out EncodedPacket? packet))
         {
             try
             {
@@ -834,7 +871,7 @@ public sealed class EngineIOSocket
     // asynchronous (or failed, or the close started): the pump then stays owned by that continuation.
     private bool DrainSync(WebSocket webSocket)
     {
-        while (_queue.Reader.TryRead(out EncodedPacket? packet))
+        while (TryDequeue(out EncodedPacket? packet))
         {
             ValueTask write;
             try
@@ -886,7 +923,7 @@ public sealed class EngineIOSocket
 
             while (true)
             {
-                while (_queue.Reader.TryRead(out EncodedPacket? packet))
+                while (TryDequeue(out EncodedPacket? packet))
                 {
                     try
                     {
