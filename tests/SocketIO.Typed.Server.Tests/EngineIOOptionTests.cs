@@ -86,6 +86,44 @@ public sealed class EngineIOOptionTests
         ws.Abort();
     }
 
+    [Fact]
+    public async Task Stopping_the_host_closes_sessions_gracefully_with_the_reference_reason()
+    {
+        WebApplication app = await StartAsync(_ => { });
+        SocketIOServer io = app.Services.GetRequiredService<SocketIOServer>();
+        var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        io.OnConnection(socket => socket.Disconnected += (_, r) => reason.TrySetResult(r));
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://{new Uri(app.Urls.First()).Authority}/socket.io/?EIO=4&transport=websocket"), CancellationToken.None);
+        Assert.StartsWith("0{", await ReceiveAsync(ws), StringComparison.Ordinal);
+        await SendAsync(ws, "40");
+        Assert.StartsWith("40{", await ReceiveAsync(ws), StringComparison.Ordinal);
+
+        Task stopping = app.StopAsync();
+        Assert.Equal("server shutting down", await reason.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+
+        // The client gets a proper WebSocket close, not a reset.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        ValueWebSocketReceiveResult result = await ws.ReceiveAsync(new byte[64].AsMemory(), cts.Token);
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
+        await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_client_that_never_answers_the_close_frame_does_not_hold_the_shutdown()
+    {
+        WebApplication app = await StartAsync(o => o.PingTimeout = TimeSpan.FromMilliseconds(500));
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://{new Uri(app.Urls.First()).Authority}/socket.io/?EIO=4&transport=websocket"), CancellationToken.None);
+        Assert.StartsWith("0{", await ReceiveAsync(ws), StringComparison.Ordinal);
+
+        // The client reads nothing more and never sends its close frame; the host still stops in time.
+        await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await app.DisposeAsync();
+    }
+
     private static Task SendAsync(ClientWebSocket ws, string text) =>
         ws.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
 

@@ -992,6 +992,9 @@ public sealed class EngineIOSocket
             if (webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
+
+                // A peer that never answers the close frame must not keep the request (and a host shutdown) waiting.
+                _ = AbortUnlessClosedAsync(webSocket, _options.PingTimeout);
             }
         }
         catch (Exception e) when (IsTransportFailure(e))
@@ -1003,6 +1006,15 @@ public sealed class EngineIOSocket
         {
             DrainAndRelease();
             _sendDone.TrySetResult();
+        }
+    }
+
+    private async Task AbortUnlessClosedAsync(WebSocket webSocket, TimeSpan wait)
+    {
+        await Task.Delay(wait, _options.TimeProvider).ConfigureAwait(false);
+        if (webSocket.State != WebSocketState.Closed)
+        {
+            webSocket.Abort();
         }
     }
 

@@ -22,15 +22,28 @@ public static class SocketIOServiceCollectionExtensions
         configure?.Invoke(options);
         services.AddSingleton(options);
         services.AddSingleton(static sp => new SocketIOServer(sp.GetRequiredService<SocketIOServerOptions>(), sp.GetService<ILoggerFactory>()));
-        services.AddHostedService(static sp => new SocketIOShutdownService(sp.GetRequiredService<SocketIOServer>()));
+        services.AddHostedService(static sp => new SocketIOShutdownService(
+            sp.GetRequiredService<SocketIOServer>(), sp.GetRequiredService<IHostApplicationLifetime>()));
         return services;
     }
 
-    private sealed class SocketIOShutdownService(SocketIOServer server) : IHostedService
+    // Sessions close when the application starts stopping, before Kestrel waits for open requests to end:
+    // WebSocket and pending poll requests end only when their session does.
+    private sealed class SocketIOShutdownService(SocketIOServer server, IHostApplicationLifetime lifetime) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        private CancellationTokenRegistration _registration;
 
-        public Task StopAsync(CancellationToken cancellationToken) => server.DisposeAsync().AsTask();
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _registration = lifetime.ApplicationStopping.Register(static s => ((SocketIOServer)s!).DisposeAsync().AsTask().GetAwaiter().GetResult(), server);
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await _registration.DisposeAsync().ConfigureAwait(false);
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }
 
