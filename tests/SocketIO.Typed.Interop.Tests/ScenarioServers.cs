@@ -138,6 +138,9 @@ internal sealed class DotNetScenarioServer(ITestOutputHelper output) : ScenarioS
         });
         WebApplication app = builder.Build();
         Configure(app.MapSocketIO());
+
+        // The same server at a second path, for the client's Path option.
+        app.MapSocketIO("/custom-path");
         await app.StartAsync();
         _app = app;
         string address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
