@@ -70,6 +70,20 @@ public class EngineIOCodecTests
     public void Rejects_malformed_records(string record)
     {
         Assert.False(EngineIOParser.TryDecodePollingRecord(Encoding.UTF8.GetBytes(record), out _));
+        Assert.False(EngineIOParser.IsValidPollingRecord(Encoding.UTF8.GetBytes(record)));
+    }
+
+    [Theory]
+    [InlineData("4hello")]
+    [InlineData("2")]
+    [InlineData("6")]
+    [InlineData("bAQIDBA==")]
+    [InlineData("b")]
+    public void Validates_records_as_the_decoder_accepts_them(string record)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(record);
+        Assert.True(EngineIOParser.IsValidPollingRecord(bytes));
+        Assert.True(EngineIOParser.TryDecodePollingRecord(bytes, out _));
     }
 
     [Fact]

@@ -620,7 +620,8 @@ public sealed class EngineIOSocket
 
         while (EngineIOParser.TryReadRecord(ref payload, out ReadOnlyMemory<byte> record))
         {
-            if (!EngineIOParser.TryDecodePollingRecord(record, out _))
+            // Checked without decoding: the records are decoded once, when delivered.
+            if (!EngineIOParser.IsValidPollingRecord(record.Span))
             {
                 return false;
             }

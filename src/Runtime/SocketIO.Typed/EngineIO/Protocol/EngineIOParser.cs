@@ -57,6 +57,22 @@ public static class EngineIOParser
     }
 
     /// <summary>
+    /// Whether a polling record is well formed (<c>b</c> + valid base64, or a text packet of a known type), without
+    /// decoding it: what <see cref="TryDecodePollingRecord"/> would accept.
+    /// </summary>
+    /// <param name="record">One record of a polling payload.</param>
+    /// <returns><see langword="true"/> when the record can be decoded.</returns>
+    public static bool IsValidPollingRecord(ReadOnlySpan<byte> record)
+    {
+        if (!record.IsEmpty && record[0] == (byte)'b')
+        {
+            return Base64.IsValid(record[1..]);
+        }
+
+        return TryReadTextPacketType(record, out _);
+    }
+
+    /// <summary>
     /// Decodes one polling record: <c>b</c> + base64 is a binary message (decoded into a new array), anything
     /// else a text packet.
     /// </summary>
