@@ -149,7 +149,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         secure.ConnectError += (_, e) => reported = e;
         SocketIOConnectException refused = await Assert.ThrowsAsync<SocketIOConnectException>(() => secure.ConnectAsync());
         Assert.Equal("Not authorized", refused.Message);
-        Assert.Equal(42, refused.Data!.Value.GetProperty("code").GetInt32());
+        Assert.Equal(42, refused.ErrorData!.Value.GetProperty("code").GetInt32());
         Assert.Same(refused, reported);
         Assert.False(secure.IsConnected);
         Assert.Equal(3, authCalls);
@@ -510,7 +510,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     public async Task The_simple_client_connects_emits_calls_and_receives(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using SocketIOSimpleClient client = await SocketIOSimpleClient.ConnectAsync(server.Url, Options(transport), "/chat");
+        await using SocketIOSimpleClient client = await SocketIOSimpleClient.ConnectAsync(new Uri(server.Url, "/chat"), Options(transport));
         Assert.NotNull(client.Id);
 
         SocketIOReceivedEvent hello = await client.ReceiveAsync(TimeSpan.FromSeconds(5));

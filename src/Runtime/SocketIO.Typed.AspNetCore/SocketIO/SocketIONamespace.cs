@@ -308,7 +308,7 @@ public sealed class SocketIONamespace
         catch (SocketIOConnectException e)
         {
             SocketIOServerLog.Refused(Server.Logger, socket.Id, Name, e.Message);
-            connection.SendConnectError(Name, e.Message, e.Data);
+            connection.SendConnectError(Name, e.Message, e.ErrorData);
             return e.Message;
         }
         catch (OperationCanceledException) when (connection.Closed.IsCancellationRequested)

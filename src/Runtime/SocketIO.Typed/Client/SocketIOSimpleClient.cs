@@ -48,13 +48,13 @@ public sealed class SocketIOSimpleClient : IAsyncDisposable
     /// <summary>Connects to a namespace of a server.</summary>
     /// <param name="uri">The server.</param>
     /// <param name="options">Client options (defaults when null).</param>
-    /// <param name="namespace">The namespace (default <c>/</c>).</param>
+    /// <param name="namespace">The namespace; null (the default) takes the URI's path, as <see cref="SocketIOClient.Socket"/> does (<c>http://host/chat</c> → <c>/chat</c>, otherwise <c>/</c>).</param>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns>The connected client.</returns>
-    public static async Task<SocketIOSimpleClient> ConnectAsync(Uri uri, SocketIOClientOptions? options = null, string @namespace = "/", CancellationToken cancellationToken = default)
+    public static async Task<SocketIOSimpleClient> ConnectAsync(Uri uri, SocketIOClientOptions? options = null, string? @namespace = null, CancellationToken cancellationToken = default)
     {
         var client = new SocketIOClient(uri, options);
-        var simple = new SocketIOSimpleClient(client, @namespace);
+        var simple = new SocketIOSimpleClient(client, @namespace ?? client.DefaultNamespace);
         try
         {
             await simple.Socket.ConnectAsync(cancellationToken).ConfigureAwait(false);

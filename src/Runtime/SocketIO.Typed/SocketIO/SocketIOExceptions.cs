@@ -85,9 +85,9 @@ public sealed class SocketIOConnectException : Exception
     public SocketIOConnectException(string message, JsonElement data)
         : base(message)
     {
-        Data = data;
+        ErrorData = data;
     }
 
     /// <summary>Extra data for the client, or <see langword="null"/>.</summary>
-    public new JsonElement? Data { get; }
+    public JsonElement? ErrorData { get; }
 }
