@@ -154,7 +154,10 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
     public async Task Closes_a_session_that_does_not_answer_pings()
     {
         string sid = await HandshakeAsync();
-        Assert.Equal("2", await PollAsync(sid));
+
+        // The ping; on a loaded machine the same response may already carry the close that followed it.
+        string first = await PollAsync(sid);
+        Assert.True(first is "2" or "2\u001e1", $"unexpected first poll: {first}");
         await Task.Delay(600);
         Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync($"/socket.io/?EIO=4&transport=polling&sid={sid}")).StatusCode);
     }
