@@ -89,7 +89,7 @@ public sealed class EngineIOOptionTests
     [Fact]
     public async Task Stopping_the_host_closes_sessions_gracefully_with_the_reference_reason()
     {
-        WebApplication app = await StartAsync(_ => { });
+        await using WebApplication app = await StartAsync(_ => { });
         SocketIOServer io = app.Services.GetRequiredService<SocketIOServer>();
         var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         io.OnConnection(socket => socket.Disconnected += (_, r) => reason.TrySetResult(r));
@@ -108,20 +108,18 @@ public sealed class EngineIOOptionTests
         Assert.Equal(WebSocketMessageType.Close, result.MessageType);
         await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         await stopping.WaitAsync(TimeSpan.FromSeconds(10));
-        await app.DisposeAsync();
     }
 
     [Fact]
     public async Task A_client_that_never_answers_the_close_frame_does_not_hold_the_shutdown()
     {
-        WebApplication app = await StartAsync(o => o.PingTimeout = TimeSpan.FromMilliseconds(500));
+        await using WebApplication app = await StartAsync(o => o.PingTimeout = TimeSpan.FromMilliseconds(500));
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(new Uri($"ws://{new Uri(app.Urls.First()).Authority}/socket.io/?EIO=4&transport=websocket"), CancellationToken.None);
         Assert.StartsWith("0{", await ReceiveAsync(ws), StringComparison.Ordinal);
 
         // The client reads nothing more and never sends its close frame; the host still stops in time.
         await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        await app.DisposeAsync();
     }
 
     private static Task SendAsync(ClientWebSocket ws, string text) =>
