@@ -49,7 +49,7 @@ public sealed class ConnectionStateRecoveryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Without_recovery_the_connect_reply_has_no_pid_and_nothing_is_replayed()
+    public async Task Without_recovery_a_reconnected_socket_is_not_recovered()
     {
         await using InteropServer server = await InteropServer.StartAsync(output);
 

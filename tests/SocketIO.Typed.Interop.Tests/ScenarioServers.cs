@@ -21,11 +21,14 @@ internal abstract class ScenarioServer : IAsyncDisposable
 
     public Uri Url => new($"http://127.0.0.1:{Port}");
 
-    public static async Task<ScenarioServer> StartAsync(string kind, ITestOutputHelper output)
+    /// <param name="kind"><c>node</c> or <c>dotnet</c>.</param>
+    /// <param name="output">The test output.</param>
+    /// <param name="nodePath">The Node server's path instead of <c>/socket.io</c> (ours also serves <c>/custom-path</c>).</param>
+    public static async Task<ScenarioServer> StartAsync(string kind, ITestOutputHelper output, string? nodePath = null)
     {
         ScenarioServer server = kind switch
         {
-            "node" => new NodeScenarioServer(output),
+            "node" => new NodeScenarioServer(output, nodePath),
             "dotnet" => new DotNetScenarioServer(output),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "node or dotnet"),
         };
@@ -41,7 +44,7 @@ internal abstract class ScenarioServer : IAsyncDisposable
 }
 
 /// <summary>node server.mjs --port N.</summary>
-internal sealed class NodeScenarioServer(ITestOutputHelper output) : ScenarioServer
+internal sealed class NodeScenarioServer(ITestOutputHelper output, string? path) : ScenarioServer
 {
     private Process? _process;
 
@@ -59,6 +62,11 @@ internal sealed class NodeScenarioServer(ITestOutputHelper output) : ScenarioSer
         start.ArgumentList.Add("server.mjs");
         start.ArgumentList.Add("--port");
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (path is not null)
+        {
+            start.ArgumentList.Add("--path");
+            start.ArgumentList.Add(path);
+        }
         Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         _process = process;
         process.ErrorDataReceived += (_, e) =>

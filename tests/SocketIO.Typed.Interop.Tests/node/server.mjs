@@ -1,6 +1,6 @@
 // The official socket.io server (pinned in package.json) with the handlers the .NET client tests talk to.
 //
-//   node server.mjs [--port N]
+//   node server.mjs [--port N] [--path /socket.io]
 //
 // Prints "LISTENING <port>" once it accepts connections. Short heartbeat (pingInterval 1000, pingTimeout 500) so
 // a dead peer is noticed quickly; connection state recovery on (maxDisconnectionDuration 10 s).
@@ -10,9 +10,12 @@ import { Server } from "socket.io";
 
 const portArg = process.argv.indexOf("--port");
 const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
+const pathArg = process.argv.indexOf("--path");
+const path = pathArg > 0 ? process.argv[pathArg + 1] : "/socket.io";
 
 const httpServer = createServer();
 const io = new Server(httpServer, {
+  path,
   pingInterval: 1000,
   pingTimeout: 500,
   maxHttpBufferSize: 1e6,

@@ -99,8 +99,8 @@ public sealed class BroadcastOperator
     /// <returns>A task that completes when the event is queued (and published to the cluster).</returns>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
-        SocketIOServer.ThrowIfReserved(eventName);
-        return BroadcastAsync(SocketIOServer.EncodeEvent(eventName, args, Namespace.Name, -1));
+        SocketIOEvents.ThrowIfReserved(eventName);
+        return BroadcastAsync(SocketIOEvents.Encode(eventName, args, Namespace.Name, -1));
     }
 
     /// <summary>Sends an event whose arguments are received arguments, unchanged.</summary>
@@ -109,8 +109,8 @@ public sealed class BroadcastOperator
     /// <returns>A task that completes when the event is queued.</returns>
     public ValueTask EmitAsync(string eventName, SocketIOArguments arguments)
     {
-        SocketIOServer.ThrowIfReserved(eventName);
-        return BroadcastAsync(SocketIOServer.EncodeEvent(eventName, arguments, Namespace.Name, -1));
+        SocketIOEvents.ThrowIfReserved(eventName);
+        return BroadcastAsync(SocketIOEvents.Encode(eventName, arguments, Namespace.Name, -1));
     }
 
     /// <summary>Broadcasts an encoded packet (the seam generated proxies use); takes over the caller's reference.</summary>
@@ -144,7 +144,7 @@ public sealed class BroadcastOperator
     /// <exception cref="InvalidOperationException">No timeout was set: without one, a broadcast ack could wait forever.</exception>
     public async Task<SocketIOBroadcastAckResult> EmitWithAckAsync(string eventName, params object?[] args)
     {
-        SocketIOServer.ThrowIfReserved(eventName);
+        SocketIOEvents.ThrowIfReserved(eventName);
         if (_timeout is not { } timeout)
         {
             throw new InvalidOperationException("A broadcast with acknowledgement needs a timeout: call Timeout(...) first.");
@@ -152,7 +152,7 @@ public sealed class BroadcastOperator
 
         var collector = new BroadcastAckCollector();
         await Namespace.Adapter.BroadcastWithAckAsync(
-            id => SocketIOServer.EncodeEvent(eventName, args, Namespace.Name, id), Options, collector).ConfigureAwait(false);
+            id => SocketIOEvents.Encode(eventName, args, Namespace.Name, id), Options, collector).ConfigureAwait(false);
         return await collector.WaitAsync(timeout, Namespace.Server.Options.EngineIO.TimeProvider).ConfigureAwait(false);
     }
 

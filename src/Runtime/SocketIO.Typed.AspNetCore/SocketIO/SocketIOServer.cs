@@ -168,9 +168,4 @@ public sealed class SocketIOServer : IAsyncDisposable
 
     private void OnEngineConnection(EngineIOSocket engine) => engine.Handler = new SocketIOConnection(this, engine);
 
-    internal static void ThrowIfReserved(string eventName) => SocketIOEvents.ThrowIfReserved(eventName);
-
-    internal static EncodedPacket EncodeEvent(string eventName, object?[] args, string ns, long ackId) => SocketIOEvents.Encode(eventName, args, ns, ackId);
-
-    internal static EncodedPacket EncodeEvent(string eventName, SocketIOArguments args, string ns, long ackId) => SocketIOEvents.Encode(eventName, args, ns, ackId);
 }

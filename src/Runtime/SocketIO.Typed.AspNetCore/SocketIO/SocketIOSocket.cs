@@ -160,8 +160,8 @@ public sealed class SocketIOSocket
     /// <returns>A task that completes when the packet is queued.</returns>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
-        SocketIOServer.ThrowIfReserved(eventName);
-        EncodedPacket packet = SocketIOServer.EncodeEvent(eventName, args, Namespace.Name, -1);
+        SocketIOEvents.ThrowIfReserved(eventName);
+        EncodedPacket packet = SocketIOEvents.Encode(eventName, args, Namespace.Name, -1);
         Send(packet, BroadcastFlags.None);
         return ValueTask.CompletedTask;
     }
@@ -172,8 +172,8 @@ public sealed class SocketIOSocket
     /// <returns>A task that completes when the packet is queued.</returns>
     public ValueTask EmitAsync(string eventName, SocketIOArguments arguments)
     {
-        SocketIOServer.ThrowIfReserved(eventName);
-        EncodedPacket packet = SocketIOServer.EncodeEvent(eventName, arguments, Namespace.Name, -1);
+        SocketIOEvents.ThrowIfReserved(eventName);
+        EncodedPacket packet = SocketIOEvents.Encode(eventName, arguments, Namespace.Name, -1);
         Send(packet, BroadcastFlags.None);
         return ValueTask.CompletedTask;
     }
@@ -241,7 +241,7 @@ public sealed class SocketIOSocket
     /// <exception cref="SocketIODisconnectedException">The socket disconnected first.</exception>
     public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan? timeout, CancellationToken cancellationToken, params object?[] args)
     {
-        SocketIOServer.ThrowIfReserved(eventName);
+        SocketIOEvents.ThrowIfReserved(eventName);
         if (!_connected)
         {
             return Task.FromException<SocketIOArguments>(new SocketIODisconnectedException("The socket is disconnected."));
@@ -258,7 +258,7 @@ public sealed class SocketIOSocket
         }
 
         pending.Start();
-        EncodedPacket packet = SocketIOServer.EncodeEvent(eventName, args, Namespace.Name, id);
+        EncodedPacket packet = SocketIOEvents.Encode(eventName, args, Namespace.Name, id);
         Send(packet, BroadcastFlags.None);
         return pending.Task;
     }

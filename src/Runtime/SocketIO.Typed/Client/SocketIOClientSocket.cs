@@ -660,7 +660,7 @@ public sealed class SocketIOClientSocket
     /// <exception cref="SocketIODisconnectedException">Disconnected and emits fail, or the send buffer is full.</exception>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
-        ThrowIfReserved(eventName);
+        SocketIOEvents.ThrowIfReserved(eventName);
         ArgumentNullException.ThrowIfNull(args);
         if (_client.Options.Retries > 0)
         {
@@ -689,7 +689,7 @@ public sealed class SocketIOClientSocket
     /// <exception cref="SocketIODisconnectedException">The connection dropped before the answer.</exception>
     public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan? timeout, CancellationToken cancellationToken, params object?[] args)
     {
-        ThrowIfReserved(eventName);
+        SocketIOEvents.ThrowIfReserved(eventName);
         ArgumentNullException.ThrowIfNull(args);
         if (_client.Options.Retries > 0)
         {
@@ -842,8 +842,6 @@ public sealed class SocketIOClientSocket
             }
         }
     }
-
-    internal static void ThrowIfReserved(string eventName) => SocketIOEvents.ThrowIfReserved(eventName);
 
     private void RemoveAck(long id)
     {
