@@ -380,13 +380,9 @@ internal sealed class EngineIOClient
         {
             Fail("transport error", e);
         }
-        finally
-        {
-            if (!IsOpen)
-            {
-                webSocket.Dispose();
-            }
-        }
+
+        // Not disposed here: after Close() the send loop still writes the last packets and the close frame on
+        // this WebSocket (an upgrade can finish just as Close() runs); the send loop disposes it, Fail aborts it.
     }
 
     // Reads one whole message into a pooled buffer (returned by the caller).
@@ -593,6 +589,7 @@ internal sealed class EngineIOClient
                 }
 
                 ws.Abort();
+                ws.Dispose();
             }
 
             CancelQuietly();
