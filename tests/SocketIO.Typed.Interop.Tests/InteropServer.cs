@@ -254,11 +254,11 @@ internal sealed class InteropServer : IAsyncDisposable
             {
                 int timeoutMs = ctx.Arguments.GetInt32(0);
                 SocketIOBroadcastAckResult result = await io.Sockets.Timeout(TimeSpan.FromMilliseconds(timeoutMs)).EmitWithAckAsync("ask", 1);
-                List<object?> answers = [.. result.Responses.Select(r => (object?)r.GetElement(0))];
+                List<object?> answers = [.. result.Responses.Select(r => (object?)r.Arguments.GetElement(0))];
                 probe.Set(
                     "broadcast-ack:" + timeoutMs,
                     $"{result.Responses.Count}|{result.Expected}|{result.AllResponded}|" +
-                    string.Join(',', result.Responses.Select(r => r.GetElement(0).GetProperty("who").GetString()).Order(StringComparer.Ordinal)));
+                    string.Join(',', result.Responses.Select(r => r.Arguments.GetElement(0).GetProperty("who").GetString()).Order(StringComparer.Ordinal)));
                 await ctx.AckAsync(result.Responses.Count, result.Expected, result.AllResponded, answers);
             });
 

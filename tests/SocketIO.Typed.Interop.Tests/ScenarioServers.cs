@@ -12,8 +12,9 @@ using SocketIO.Typed.SocketIO;
 namespace SocketIO.Typed.Interop.Tests;
 
 /// <summary>
-/// A server the .NET client tests talk to: the official Node socket.io (<c>node/server.mjs</c>) or ours with the
-/// same handlers. Both can be stopped and started again on the same port (to prove reconnection).
+/// A server the .NET client tests talk to: the official Node socket.io (<c>node/server.mjs</c>), python-socketio
+/// (<c>python/server.py</c>, Debian's python3-socketio) or ours with the same handlers. Each can be stopped and started
+/// again on the same port (to prove reconnection).
 /// </summary>
 internal abstract class ScenarioServer : IAsyncDisposable
 {
@@ -21,16 +22,20 @@ internal abstract class ScenarioServer : IAsyncDisposable
 
     public Uri Url => new($"http://127.0.0.1:{Port}");
 
-    /// <param name="kind"><c>node</c> or <c>dotnet</c>.</param>
+    /// <summary>Whether the server keeps sessions for connection state recovery (python-socketio 5.7 does not).</summary>
+    public virtual bool RecoversSessions => true;
+
+    /// <param name="kind"><c>node</c>, <c>python</c> or <c>dotnet</c>.</param>
     /// <param name="output">The test output.</param>
-    /// <param name="nodePath">The Node server's path instead of <c>/socket.io</c> (ours also serves <c>/custom-path</c>).</param>
-    public static async Task<ScenarioServer> StartAsync(string kind, ITestOutputHelper output, string? nodePath = null)
+    /// <param name="path">The server's path instead of <c>/socket.io</c> (only that path is served then).</param>
+    public static async Task<ScenarioServer> StartAsync(string kind, ITestOutputHelper output, string? path = null)
     {
         ScenarioServer server = kind switch
         {
-            "node" => new NodeScenarioServer(output, nodePath),
-            "dotnet" => new DotNetScenarioServer(output),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "node or dotnet"),
+            "node" => new ProcessScenarioServer(output, "node", path),
+            "python" => new ProcessScenarioServer(output, "python", path),
+            "dotnet" => new DotNetScenarioServer(output, path),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "node, python or dotnet"),
         };
         await server.StartAsync(0);
         return server;
@@ -43,23 +48,32 @@ internal abstract class ScenarioServer : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync();
 }
 
-/// <summary>node server.mjs --port N.</summary>
-internal sealed class NodeScenarioServer(ITestOutputHelper output, string? path) : ScenarioServer
+/// <summary><c>node server.mjs --port N</c> or <c>python3 server.py --port N</c>.</summary>
+internal sealed class ProcessScenarioServer(ITestOutputHelper output, string kind, string? path) : ScenarioServer
 {
     private Process? _process;
 
+    public override bool RecoversSessions => kind == "node";
+
     public override async Task StartAsync(int port)
     {
-        string node = NodeClient.FindNode() ?? throw new InvalidOperationException("'node' (Node.js 20+) was not found on PATH.");
-        var start = new ProcessStartInfo(node)
+        ProcessStartInfo start;
+        if (kind == "node")
         {
-            WorkingDirectory = NodeClient.NodeDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("server.mjs");
+            string node = NodeClient.FindNode() ?? throw new InvalidOperationException("'node' (Node.js 20+) was not found on PATH.");
+            start = new ProcessStartInfo(node) { WorkingDirectory = NodeClient.NodeDirectory };
+            start.ArgumentList.Add("server.mjs");
+        }
+        else
+        {
+            start = new ProcessStartInfo(PythonPeer.Python) { WorkingDirectory = PythonPeer.Directory };
+            start.ArgumentList.Add("server.py");
+        }
+
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.RedirectStandardInput = true;
+        start.UseShellExecute = false;
         start.ArgumentList.Add("--port");
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (path is not null)
@@ -67,13 +81,13 @@ internal sealed class NodeScenarioServer(ITestOutputHelper output, string? path)
             start.ArgumentList.Add("--path");
             start.ArgumentList.Add(path);
         }
-        Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
+        Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the {kind} server.");
         _process = process;
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
             {
-                Log("[node stderr] " + e.Data);
+                Log($"[{kind} stderr] " + e.Data);
             }
         };
         process.BeginErrorReadLine();
@@ -83,7 +97,7 @@ internal sealed class NodeScenarioServer(ITestOutputHelper output, string? path)
             string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
             if (line is null)
             {
-                throw new InvalidOperationException("node server.mjs exited before listening.");
+                throw new InvalidOperationException($"The {kind} server exited before listening.");
             }
 
             if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
@@ -126,7 +140,7 @@ internal sealed class NodeScenarioServer(ITestOutputHelper output, string? path)
 }
 
 /// <summary>Our server with the handlers of node/server.mjs.</summary>
-internal sealed class DotNetScenarioServer(ITestOutputHelper output) : ScenarioServer
+internal sealed class DotNetScenarioServer(ITestOutputHelper output, string? path) : ScenarioServer
 {
     private WebApplication? _app;
 
@@ -145,10 +159,7 @@ internal sealed class DotNetScenarioServer(ITestOutputHelper output) : ScenarioS
             o.ConnectionStateRecovery = new ConnectionStateRecoveryOptions { MaxDisconnectionDuration = TimeSpan.FromSeconds(10) };
         });
         WebApplication app = builder.Build();
-        Configure(app.MapSocketIO());
-
-        // The same server at a second path, for the client's Path option.
-        app.MapSocketIO("/custom-path");
+        Configure(app.MapSocketIO(path ?? "/socket.io"));
         await app.StartAsync();
         _app = app;
         string address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -167,10 +178,32 @@ internal sealed class DotNetScenarioServer(ITestOutputHelper output) : ScenarioS
         }
     }
 
+    private static async Task AskEarlyAsync(SocketIOSocket socket)
+    {
+        try
+        {
+            SocketIOArguments answer = await socket.EmitWithAckAsync("early", TimeSpan.FromSeconds(10), socket.Id);
+            s_early[socket.Id] = answer.GetString(0);
+        }
+        catch (Exception e) when (e is SocketIOAckTimeoutException or SocketIODisconnectedException)
+        {
+            // No answer: early-answer reports null.
+        }
+    }
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> s_flaky = new(StringComparer.Ordinal);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> s_early = new(StringComparer.Ordinal);
 
     private static void Configure(SocketIOServer io)
     {
+        // "early" is emitted by the connection handler with an ack; "early-answer" tells what the client answered.
+        io.Of("/early").OnConnection(socket =>
+        {
+            _ = AskEarlyAsync(socket);
+            socket.On("early-answer", ctx => ctx.AckAsync(s_early.GetValueOrDefault(ctx.Socket.Id)));
+        });
+
         SocketIONamespace control = io.Of("/control");
         control.OnConnection(socket => socket.On("broadcast-missed", async ctx =>
         {

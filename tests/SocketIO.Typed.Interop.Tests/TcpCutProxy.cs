@@ -86,6 +86,10 @@ internal sealed class TcpCutProxy : IAsyncDisposable
         {
             // Stopped.
         }
+        catch (InvalidOperationException) when (_stop.IsCancellationRequested)
+        {
+            // Stopped between two accepts: the listener no longer listens.
+        }
     }
 
     private async Task PumpAsync(Socket from, Socket to)

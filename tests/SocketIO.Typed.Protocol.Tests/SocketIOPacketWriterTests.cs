@@ -116,8 +116,8 @@ public class SocketIOPacketWriterTests
         Assert.Equal(new byte[] { 7 }, Assert.IsType<Dictionary<string, object?>>(values[6])["k"]);
         Assert.Equal(JsonValueKind.Number, args.GetElement(0).ValueKind);
         Assert.Equal("s", args.GetString(2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => args.GetString(7));
-        Assert.Throws<InvalidOperationException>(() => args.GetBytes(0));
+        Assert.Contains("Argument 7 is missing", Assert.Throws<SocketIOBindingException>(() => args.GetString(7)).Message, StringComparison.Ordinal);
+        Assert.Throws<SocketIOBindingException>(() => args.GetBytes(0));
     }
 
     private static EncodedPacket EchoArgs(string name, SocketIOArguments args)

@@ -76,6 +76,13 @@ io.of("/secure")
   })
   .on("connection", attachCommon);
 
+// "early" is emitted by the connection handler with an ack; "early-answer" tells what the client answered.
+const earlyAnswers = new Map();
+io.of("/early").on("connection", (socket) => {
+  socket.emit("early", socket.id, (answer) => earlyAnswers.set(socket.id, answer));
+  socket.on("early-answer", (ack) => ack(earlyAnswers.get(socket.id) ?? null));
+});
+
 // The control namespace lets a test act on the server while the client under test is cut off.
 io.of("/control").on("connection", (socket) => {
   socket.on("broadcast-missed", async (room, ack) => {

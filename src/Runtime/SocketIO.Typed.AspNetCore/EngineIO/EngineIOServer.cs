@@ -225,15 +225,14 @@ public sealed class EngineIOServer : IAsyncDisposable
             {
                 RaiseConnection(session);
                 session.Start();
-                Task run = session.RunWebSocketAsync(socket, openPacket);
-                openPacket.Release();
-                openPacket = null!;
-                await run.ConfigureAwait(false);
             }
-            finally
+            catch
             {
-                openPacket?.Release();
+                openPacket.Release();
+                throw;
             }
+
+            await session.RunWebSocketAsync(socket, openPacket).ConfigureAwait(false);
 
             return;
         }

@@ -102,14 +102,15 @@ public sealed class EngineIOSocket
     /// <summary>The handler that receives messages; set it when the server reports the new session.</summary>
     public IEngineIOSocketHandler? Handler { get; set; }
 
-    /// <summary>Queues a packet. The queue takes its own reference; the caller keeps (and releases) its own.</summary>
+    /// <summary>Queues a packet; takes over the caller's reference (see <see cref="EncodedPacket"/>).</summary>
     /// <param name="packet">The packet.</param>
-    /// <returns><see langword="false"/> when the session is closed and the packet was not queued.</returns>
+    /// <returns><see langword="false"/> when the session is closed or full and the packet was dropped.</returns>
     public bool Send(EncodedPacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
         if (Volatile.Read(ref _closed))
         {
+            packet.Release();
             return false;
         }
 
@@ -117,6 +118,7 @@ public sealed class EngineIOSocket
         if (max > 0 && Interlocked.Increment(ref _queued) > max)
         {
             Interlocked.Decrement(ref _queued);
+            packet.Release();
             if (Interlocked.Exchange(ref _overflowed, 1) == 0)
             {
                 // Closed from the thread pool: this may run inside a broadcast that holds the adapter's lock.
@@ -127,7 +129,6 @@ public sealed class EngineIOSocket
             return false;
         }
 
-        packet.AddRef();
         if (!_queue.Writer.TryWrite(packet))
         {
             if (max > 0)
@@ -165,15 +166,7 @@ public sealed class EngineIOSocket
     public bool Send(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        EncodedPacket packet = EncodedPacket.CreateText(EngineIOPacketType.Message, Encoding.UTF8.GetBytes(text));
-        try
-        {
-            return Send(packet);
-        }
-        finally
-        {
-            packet.Release();
-        }
+        return Send(EncodedPacket.CreateText(EngineIOPacketType.Message, Encoding.UTF8.GetBytes(text)));
     }
 
     /// <summary>Sends a binary message.</summary>
@@ -181,15 +174,7 @@ public sealed class EngineIOSocket
     /// <returns><see langword="false"/> when the session is closed.</returns>
     public bool SendBinary(ReadOnlyMemory<byte> data)
     {
-        EncodedPacket packet = EncodedPacket.CreateBinary(data);
-        try
-        {
-            return Send(packet);
-        }
-        finally
-        {
-            packet.Release();
-        }
+        return Send(EncodedPacket.CreateBinary(data));
     }
 
     /// <summary>Closes the session after the queued packets are sent (reason <c>forced close</c>).</summary>
@@ -638,7 +623,7 @@ public sealed class EngineIOSocket
 
     // ---------------------------------------------------------------- WebSocket
 
-    /// <summary>Runs a session that was opened over WebSocket: the open packet goes first, then the queue.</summary>
+    /// <summary>Runs a session that was opened over WebSocket: the open packet (whose reference this takes over) goes first, then the queue.</summary>
     internal async Task RunWebSocketAsync(WebSocket webSocket, EncodedPacket openPacket)
     {
         IsWebSocket = true;

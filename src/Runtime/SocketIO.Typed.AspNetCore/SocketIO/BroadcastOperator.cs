@@ -4,13 +4,94 @@ using SocketIO.Typed.SocketIO.Protocol;
 
 namespace SocketIO.Typed.AspNetCore.SocketIO;
 
+/// <summary>One socket's answer to a broadcast with acknowledgement.</summary>
+/// <param name="SocketId">The socket that answered (null for an answer relayed by a cluster peer that does not say).</param>
+/// <param name="Arguments">The ack arguments; they own their memory.</param>
+public sealed record SocketIOBroadcastAck(string? SocketId, SocketIOArguments Arguments);
+
 /// <summary>The answers to a broadcast with acknowledgement.</summary>
-/// <param name="Responses">One entry per socket that answered, in arrival order; each owns its memory.</param>
-/// <param name="Expected">How many sockets the event was sent to.</param>
-public sealed record SocketIOBroadcastAckResult(IReadOnlyList<SocketIOArguments> Responses, int Expected)
+/// <param name="Responses">One entry per socket that answered, in arrival order.</param>
+/// <param name="Expected">How many sockets the event was sent to (over every server that reported).</param>
+/// <param name="AllResponded">Whether every server reported and every socket answered before the timeout.</param>
+public sealed record SocketIOBroadcastAckResult(IReadOnlyList<SocketIOBroadcastAck> Responses, int Expected, bool AllResponded);
+
+/// <summary>
+/// Collects the answers of one broadcast with acknowledgement: the recipient count of every server, then each answer,
+/// until every expected answer arrived or the timeout passed (socket.io's <c>emitWithAck</c> on a broadcast). Used by
+/// <see cref="BroadcastOperator"/> and by generated broadcast views; a cluster adapter feeds remote counts and answers.
+/// </summary>
+public sealed class SocketIOBroadcastAckCollector : IBroadcastAckCollector
 {
-    /// <summary>Whether every socket answered before the timeout.</summary>
-    public bool AllResponded => Responses.Count >= Expected;
+    private readonly object _gate = new();
+    private readonly List<SocketIOBroadcastAck> _responses = [];
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _expected;
+    private int _reports;
+    private int _servers = -1;
+
+    /// <summary>Sets how many servers will report a recipient count (see <see cref="SocketIOAdapter.GetServerCountAsync"/>).</summary>
+    /// <param name="servers">The server count.</param>
+    public void SetServerCount(int servers)
+    {
+        lock (_gate)
+        {
+            _servers = servers;
+            CheckDone();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void AddExpected(int count)
+    {
+        lock (_gate)
+        {
+            _expected += count;
+            _reports++;
+            CheckDone();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void OnAck(string? socketId, SocketIOArguments arguments)
+    {
+        lock (_gate)
+        {
+            _responses.Add(new SocketIOBroadcastAck(socketId, arguments));
+            CheckDone();
+        }
+    }
+
+    private bool IsComplete => _servers >= 0 && _reports >= _servers && _responses.Count >= _expected;
+
+    private void CheckDone()
+    {
+        if (IsComplete)
+        {
+            _done.TrySetResult();
+        }
+    }
+
+    /// <summary>Waits until every answer arrived or <paramref name="timeout"/> passed; partial results then.</summary>
+    /// <param name="timeout">The timeout.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="cancellationToken">Stops waiting (the answers so far are returned).</param>
+    /// <returns>The answers.</returns>
+    public async Task<SocketIOBroadcastAckResult> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _done.Task.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Partial results: the caller sees AllResponded == false.
+        }
+
+        lock (_gate)
+        {
+            return new SocketIOBroadcastAckResult([.. _responses], _expected, IsComplete);
+        }
+    }
 }
 
 /// <summary>
@@ -41,7 +122,11 @@ public sealed class BroadcastOperator
     /// <summary>The namespace.</summary>
     public SocketIONamespace Namespace { get; }
 
-    private BroadcastOptions Options => new(_rooms, _except, _flags);
+    /// <summary>Who the operator targets: rooms, exceptions and flags (what a cluster message carries).</summary>
+    public BroadcastOptions Options => new(_rooms, _except, _flags);
+
+    /// <summary>The timeout set with <see cref="Timeout"/>, if any.</summary>
+    public TimeSpan? AckTimeout => _timeout;
 
     /// <summary>Targets a room (added to the rooms already targeted).</summary>
     /// <param name="room">The room.</param>
@@ -99,7 +184,7 @@ public sealed class BroadcastOperator
     /// <returns>A task that completes when the event is queued (and published to the cluster).</returns>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
+        SocketIOEventNames.ThrowIfReserved(eventName);
         return BroadcastAsync(SocketIOEvents.Encode(eventName, args, Namespace.Name, -1));
     }
 
@@ -109,29 +194,22 @@ public sealed class BroadcastOperator
     /// <returns>A task that completes when the event is queued.</returns>
     public ValueTask EmitAsync(string eventName, SocketIOArguments arguments)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
+        SocketIOEventNames.ThrowIfReserved(eventName);
         return BroadcastAsync(SocketIOEvents.Encode(eventName, arguments, Namespace.Name, -1));
     }
 
     /// <summary>Broadcasts an encoded packet (the seam generated proxies use); takes over the caller's reference.</summary>
     /// <param name="packet">The packet.</param>
     /// <returns>A task that completes when the packet is queued.</returns>
-    public async ValueTask BroadcastAsync(EncodedPacket packet)
+    public ValueTask BroadcastAsync(EncodedPacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
-        try
+        if ((_flags & BroadcastFlags.NoCompress) != 0)
         {
-            if ((_flags & BroadcastFlags.NoCompress) != 0)
-            {
-                packet.SetCompress(false);
-            }
+            packet.SetCompress(false);
+        }
 
-            await Namespace.Adapter.BroadcastAsync(packet, Options).ConfigureAwait(false);
-        }
-        finally
-        {
-            packet.Release();
-        }
+        return Namespace.Adapter.BroadcastAsync(packet, Options);
     }
 
     /// <summary>
@@ -140,21 +218,55 @@ public sealed class BroadcastOperator
     /// </summary>
     /// <param name="eventName">The event name.</param>
     /// <param name="args">Plain values.</param>
-    /// <returns>The answers and how many were expected.</returns>
+    /// <returns>The answers, each with the socket that gave it, and how many were expected.</returns>
     /// <exception cref="InvalidOperationException">No timeout was set: without one, a broadcast ack could wait forever.</exception>
-    public async Task<SocketIOBroadcastAckResult> EmitWithAckAsync(string eventName, params object?[] args)
+    public Task<SocketIOBroadcastAckResult> EmitWithAckAsync(string eventName, params object?[] args)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
-        if (_timeout is not { } timeout)
+        SocketIOEventNames.ThrowIfReserved(eventName);
+        RequireTimeout();
+        long ackId = Namespace.NextAckId();
+        return BroadcastWithAckAsync(SocketIOEvents.Encode(eventName, args, Namespace.Name, ackId), ackId);
+    }
+
+    /// <summary>
+    /// Broadcasts a packet that asks for acknowledgements (the seam generated broadcast views use): take an id from
+    /// <see cref="SocketIONamespace.NextAckId"/>, write the packet with it, and pass both here. Waits as
+    /// <see cref="EmitWithAckAsync"/> does.
+    /// </summary>
+    /// <param name="packet">The packet, written with <paramref name="ackId"/>; this call takes over the caller's reference.</param>
+    /// <param name="ackId">The ack id the packet carries.</param>
+    /// <param name="cancellationToken">Stops waiting (the answers so far are returned).</param>
+    /// <returns>The answers.</returns>
+    /// <exception cref="InvalidOperationException">No timeout was set.</exception>
+    public async Task<SocketIOBroadcastAckResult> BroadcastWithAckAsync(EncodedPacket packet, long ackId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        TimeSpan timeout;
+        try
         {
-            throw new InvalidOperationException("A broadcast with acknowledgement needs a timeout: call Timeout(...) first.");
+            timeout = RequireTimeout();
+        }
+        catch
+        {
+            packet.Release();
+            throw;
         }
 
-        var collector = new BroadcastAckCollector();
-        await Namespace.Adapter.BroadcastWithAckAsync(
-            id => SocketIOEvents.Encode(eventName, args, Namespace.Name, id), Options, collector).ConfigureAwait(false);
-        return await collector.WaitAsync(timeout, Namespace.Server.Options.EngineIO.TimeProvider).ConfigureAwait(false);
+        if ((_flags & BroadcastFlags.NoCompress) != 0)
+        {
+            packet.SetCompress(false);
+        }
+
+        var collector = new SocketIOBroadcastAckCollector();
+        SocketIOAdapter adapter = Namespace.Adapter;
+        ValueTask<int> servers = adapter.GetServerCountAsync(cancellationToken);
+        await adapter.BroadcastWithAckAsync(packet, ackId, Options, collector).ConfigureAwait(false);
+        collector.SetServerCount(await servers.ConfigureAwait(false));
+        return await collector.WaitAsync(timeout, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken).ConfigureAwait(false);
     }
+
+    private TimeSpan RequireTimeout() =>
+        _timeout ?? throw new InvalidOperationException("A broadcast with acknowledgement needs a timeout: call Timeout(...) first.");
 
     /// <summary>The targeted sockets (socket.io's <c>fetchSockets</c>).</summary>
     /// <param name="cancellationToken">Cancels a cluster request.</param>
@@ -176,55 +288,4 @@ public sealed class BroadcastOperator
     /// <param name="close">Also close their whole connection.</param>
     /// <returns>A task that completes when done.</returns>
     public ValueTask DisconnectSocketsAsync(bool close = false) => Namespace.Adapter.DisconnectSocketsAsync(Options, close);
-
-    private sealed class BroadcastAckCollector : IBroadcastAckCollector
-    {
-        private readonly object _gate = new();
-        private readonly List<SocketIOArguments> _responses = [];
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _expected;
-
-        public void AddExpected(int count)
-        {
-            lock (_gate)
-            {
-                _expected += count;
-                CheckDone();
-            }
-        }
-
-        public void OnAck(SocketIOArguments arguments)
-        {
-            lock (_gate)
-            {
-                _responses.Add(arguments);
-                CheckDone();
-            }
-        }
-
-        private void CheckDone()
-        {
-            if (_responses.Count >= _expected)
-            {
-                _done.TrySetResult();
-            }
-        }
-
-        public async Task<SocketIOBroadcastAckResult> WaitAsync(TimeSpan timeout, TimeProvider time)
-        {
-            try
-            {
-                await _done.Task.WaitAsync(timeout, time).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // Partial results: the caller sees AllResponded == false.
-            }
-
-            lock (_gate)
-            {
-                return new SocketIOBroadcastAckResult([.. _responses], _expected);
-            }
-        }
-    }
 }

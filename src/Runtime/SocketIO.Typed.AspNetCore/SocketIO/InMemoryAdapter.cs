@@ -170,21 +170,33 @@ public class InMemoryAdapter : SocketIOAdapter
     public override ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options)
     {
         ArgumentNullException.ThrowIfNull(packet);
-        lock (_gate)
+        try
         {
-            if (_recovery is not null && (options.Flags & BroadcastFlags.Volatile) == 0 && SocketIOPacketEditor.IsEventWithoutAck(packet.Text.Span))
+            lock (_gate)
             {
-                packet = Store(packet, options);
-            }
-
-            // The packet was encoded once; each recipient's queue takes a reference to the same bytes.
-            ForEachTarget(options, (Adapter: this, Packet: packet, Options: options), static (state, sid) =>
-            {
-                if (state.Adapter.Namespace.TryGetSocket(sid, out SocketIOSocket? socket))
+                if (_recovery is not null && (options.Flags & BroadcastFlags.Volatile) == 0 && SocketIOPacketEditor.IsEventWithoutAck(packet.Text.Span))
                 {
-                    socket.SendBroadcast(state.Packet, state.Options.Flags);
+                    // Recipients get the stored copy (with its offset); the history holds the copy's own reference.
+                    EncodedPacket stored = Store(packet, options);
+                    packet.Release();
+                    packet = stored;
+                    packet.AddRef();
                 }
-            });
+
+                // The packet was encoded once; each recipient's queue takes a reference to the same bytes.
+                ForEachTarget(options, (Adapter: this, Packet: packet, Options: options), static (state, sid) =>
+                {
+                    if (state.Adapter.Namespace.TryGetSocket(sid, out SocketIOSocket? socket))
+                    {
+                        state.Packet.AddRef();
+                        socket.Deliver(state.Packet, state.Options.Flags);
+                    }
+                });
+            }
+        }
+        finally
+        {
+            packet.Release();
         }
 
         return ValueTask.CompletedTask;
@@ -333,12 +345,10 @@ public class InMemoryAdapter : SocketIOAdapter
     }
 
     /// <inheritdoc/>
-    public override ValueTask BroadcastWithAckAsync(Func<long, EncodedPacket> createPacket, BroadcastOptions options, IBroadcastAckCollector collector)
+    public override ValueTask BroadcastWithAckAsync(EncodedPacket packet, long ackId, BroadcastOptions options, IBroadcastAckCollector collector)
     {
-        ArgumentNullException.ThrowIfNull(createPacket);
+        ArgumentNullException.ThrowIfNull(packet);
         ArgumentNullException.ThrowIfNull(collector);
-        long ackId = Namespace.NextAckId();
-        EncodedPacket packet = createPacket(ackId);
         try
         {
             var targets = new List<SocketIOSocket>();
@@ -357,7 +367,8 @@ public class InMemoryAdapter : SocketIOAdapter
             foreach (SocketIOSocket socket in targets)
             {
                 socket.RegisterBroadcastAck(ackId, collector);
-                socket.SendBroadcast(packet, options.Flags);
+                packet.AddRef();
+                socket.Deliver(packet, options.Flags);
             }
         }
         finally

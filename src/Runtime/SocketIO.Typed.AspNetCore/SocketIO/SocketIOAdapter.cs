@@ -32,16 +32,21 @@ public readonly record struct BroadcastOptions(IReadOnlyCollection<string> Rooms
 /// <param name="Data">The socket's <see cref="SocketIOSocket.Data"/>.</param>
 public sealed record SocketIOSessionState(string SocketId, string PrivateId, IReadOnlyCollection<string> Rooms, IDictionary<string, object?> Data);
 
-/// <summary>Receives the acknowledgements of a broadcast with ack.</summary>
+/// <summary>Receives the acknowledgements of a broadcast with ack (socket.io's client-count and ack callbacks).</summary>
 public interface IBroadcastAckCollector
 {
-    /// <summary>The number of sockets the packet was sent to (called once per server, with its local count).</summary>
-    /// <param name="count">The count.</param>
+    /// <summary>
+    /// One server reports how many of its sockets the packet was sent to: called once per server that received the
+    /// broadcast (the local one included), so the broadcast is complete when every server reported and every
+    /// expected answer arrived.
+    /// </summary>
+    /// <param name="count">That server's recipient count.</param>
     void AddExpected(int count);
 
     /// <summary>One socket's acknowledgement (its arguments own their memory).</summary>
+    /// <param name="socketId">The socket that answered, when known (a remote answer may come without it).</param>
     /// <param name="arguments">The ack arguments.</param>
-    void OnAck(global::SocketIO.Typed.SocketIO.SocketIOArguments arguments);
+    void OnAck(string? socketId, global::SocketIO.Typed.SocketIO.SocketIOArguments arguments);
 }
 
 /// <summary>
@@ -81,17 +86,30 @@ public abstract class SocketIOAdapter
     public abstract IReadOnlyCollection<string> GetRooms(string socketId);
 
     /// <summary>Sends an encoded packet to every socket matching <paramref name="options"/>.</summary>
-    /// <param name="packet">The packet, encoded once; each recipient's queue takes its own reference.</param>
+    /// <param name="packet">The packet, encoded once; this call takes over the caller's reference (each recipient gets one of its own).</param>
     /// <param name="options">Who it goes to.</param>
     /// <returns>A task that completes when the packet is queued (locally) and published (cluster).</returns>
     public abstract ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options);
 
-    /// <summary>Sends a packet that asks for acknowledgements to every matching socket.</summary>
-    /// <param name="createPacket">Encodes the packet with the given ack id.</param>
+    /// <summary>
+    /// Sends a packet that asks for acknowledgements to every matching socket (socket.io's <c>broadcastWithAck</c>).
+    /// Every socket that receives it answers under <paramref name="ackId"/>; a cluster adapter forwards the packet,
+    /// and each other server reports its recipient count and its answers to the same collector.
+    /// </summary>
+    /// <param name="packet">The packet, written with <paramref name="ackId"/>; this call takes over the caller's reference.</param>
+    /// <param name="ackId">The ack id the packet carries (from <see cref="SocketIONamespace.NextAckId"/>).</param>
     /// <param name="options">Who it goes to.</param>
-    /// <param name="collector">Receives the expected count and each answer.</param>
+    /// <param name="collector">Receives each server's recipient count and each answer.</param>
     /// <returns>A task that completes when the packet is sent.</returns>
-    public abstract ValueTask BroadcastWithAckAsync(Func<long, EncodedPacket> createPacket, BroadcastOptions options, IBroadcastAckCollector collector);
+    public abstract ValueTask BroadcastWithAckAsync(EncodedPacket packet, long ackId, BroadcastOptions options, IBroadcastAckCollector collector);
+
+    /// <summary>
+    /// How many servers share this namespace (socket.io's <c>serverCount</c>): a broadcast with acks waits for a
+    /// recipient count from each. The in-memory adapter has no peers: 1.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels a cluster request.</param>
+    /// <returns>The count, this server included.</returns>
+    public virtual ValueTask<int> GetServerCountAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(1);
 
     /// <summary>The sockets matching <paramref name="options"/> (socket.io's <c>fetchSockets</c>).</summary>
     /// <param name="options">Which sockets.</param>

@@ -19,6 +19,8 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
     private readonly CancellationTokenSource _closed = new();
     private SocketIOSocket? _main;
     private ITimer? _connectTimer;
+    private int _violations;
+    private long _lastViolationLog = long.MinValue;
 
     // Parses packets and puts binary packets back together with their attachments.
     private readonly SocketIOPacketAssembler _assembler = new();
@@ -48,6 +50,37 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
             case SocketIOAssembleResult.Error:
                 Fail(error!);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Counts a protocol violation of the peer (a packet that is well-formed but makes no sense, such as an
+    /// acknowledgement nobody waits for): logged at most once every 10 seconds, and past
+    /// <see cref="SocketIOServerOptions.MaxProtocolViolations"/> the connection is closed.
+    /// </summary>
+    internal void ReportViolation(string violation)
+    {
+        _server.CountProtocolViolation();
+        int count = Interlocked.Increment(ref _violations);
+        int max = _server.Options.MaxProtocolViolations;
+        if (max > 0 && count > max)
+        {
+            if (count == max + 1)
+            {
+                SocketIOServerLog.TooManyViolations(_server.Logger, Engine.Id, count);
+                CloseAll("parse error");
+            }
+
+            return;
+        }
+
+        TimeProvider time = _server.Options.EngineIO.TimeProvider;
+        long now = time.GetTimestamp();
+        long last = Interlocked.Read(ref _lastViolationLog);
+        if ((last == long.MinValue || time.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(10)) &&
+            Interlocked.CompareExchange(ref _lastViolationLog, now, last) == last)
+        {
+            SocketIOServerLog.ProtocolViolation(_server.Logger, Engine.Id, violation, count);
         }
     }
 
@@ -232,17 +265,7 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
         SendOwned(packet);
     }
 
-    private void SendOwned(EncodedPacket packet)
-    {
-        try
-        {
-            Engine.Send(packet);
-        }
-        finally
-        {
-            packet.Release();
-        }
-    }
+    private void SendOwned(EncodedPacket packet) => Engine.Send(packet);
 
     private void OnConnectTimeout()
     {

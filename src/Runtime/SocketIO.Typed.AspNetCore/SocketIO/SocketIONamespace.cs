@@ -53,6 +53,17 @@ public sealed class SocketIONamespace
     /// <summary>The connected sockets of this namespace on this server, by id.</summary>
     public IReadOnlyDictionary<string, SocketIOSocket> Sockets => _sockets;
 
+    /// <summary>
+    /// Creates the dispatcher of every new socket of this namespace, before any of its events is delivered (the seam a
+    /// generated hub registration plugs into: <c>MapNamespace&lt;THub&gt;()</c> sets it). The children of a predicate
+    /// namespace use their parent's unless they have their own. When null, sockets use their untyped <c>On</c> handlers.
+    /// </summary>
+    public Func<SocketIOSocket, ISocketIODispatcher>? DispatcherFactory
+    {
+        get => field ?? Parent?.DispatcherFactory;
+        set;
+    }
+
     /// <summary>The child namespaces of a predicate namespace.</summary>
     public IEnumerable<SocketIONamespace> Children => _children?.Values ?? [];
 
@@ -182,7 +193,13 @@ public sealed class SocketIONamespace
     /// <returns>A task that completes when done.</returns>
     public ValueTask DisconnectSocketsAsync(bool close = false) => new BroadcastOperator(this).DisconnectSocketsAsync(close);
 
-    internal long NextAckId() => Interlocked.Increment(ref _nextAckId) - 1;
+    /// <summary>
+    /// The next acknowledgement id of this namespace (socket.io numbers the acks of a namespace's emits from one
+    /// counter): write a packet with it, then send it with <see cref="SocketIOSocket.SendWithAckAsync"/> or
+    /// <see cref="BroadcastOperator.BroadcastWithAckAsync"/>.
+    /// </summary>
+    /// <returns>The id.</returns>
+    public long NextAckId() => Interlocked.Increment(ref _nextAckId) - 1;
 
     /// <summary>Finds a connected socket by id.</summary>
     /// <param name="id">The socket id.</param>
@@ -246,6 +263,12 @@ public sealed class SocketIONamespace
         else
         {
             SocketIOServerLog.Recovered(Server.Logger, socket.Id, Name, missed?.Count ?? 0);
+        }
+
+        if (DispatcherFactory is { } factory)
+        {
+            // Before the socket is reachable: no event can arrive before its dispatcher.
+            socket.Dispatcher = factory(socket);
         }
 
         connection.Add(socket);

@@ -19,6 +19,8 @@ public sealed class SocketIOServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, SocketIONamespace> _namespaces = new(StringComparer.Ordinal);
     private readonly List<SocketIONamespace> _parents = [];
     private long _volatileDropped;
+    private long _bindingFailures;
+    private long _protocolViolations;
 
     /// <summary>Creates a server.</summary>
     /// <param name="options">The options.</param>
@@ -50,6 +52,12 @@ public sealed class SocketIOServer : IAsyncDisposable
 
     /// <summary>How many volatile packets were dropped because a client's transport was busy.</summary>
     public long VolatileDroppedCount => Interlocked.Read(ref _volatileDropped);
+
+    /// <summary>How many received events could not be bound to their handler's parameters.</summary>
+    public long BindingFailureCount => Interlocked.Read(ref _bindingFailures);
+
+    /// <summary>How many protocol violations peers committed (see <see cref="SocketIOServerOptions.MaxProtocolViolations"/>).</summary>
+    public long ProtocolViolationCount => Interlocked.Read(ref _protocolViolations);
 
     /// <summary>The namespaces created so far (children of predicate namespaces included).</summary>
     public IEnumerable<SocketIONamespace> Namespaces => _namespaces.Values;
@@ -139,6 +147,10 @@ public sealed class SocketIOServer : IAsyncDisposable
     internal SocketIOAdapter CreateAdapter(SocketIONamespace ns) => AdapterFactory(ns);
 
     internal void CountVolatileDrop() => Interlocked.Increment(ref _volatileDropped);
+
+    internal void CountBindingFailure() => Interlocked.Increment(ref _bindingFailures);
+
+    internal void CountProtocolViolation() => Interlocked.Increment(ref _protocolViolations);
 
     internal SocketIONamespace? ResolveNamespace(string name, SocketIOHandshake handshake)
     {

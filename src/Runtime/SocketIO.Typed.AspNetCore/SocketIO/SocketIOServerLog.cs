@@ -28,8 +28,11 @@ internal static partial class SocketIOServerLog
     [LoggerMessage(108, LogLevel.Error, "A connection handler of {Namespace} threw for socket {SocketId}")]
     public static partial void ConnectionHandlerFailed(ILogger logger, Exception exception, string @namespace, string socketId);
 
-    [LoggerMessage(109, LogLevel.Warning, "Socket {SocketId}: an acknowledgement with unknown id {AckId} was ignored")]
-    public static partial void UnknownAck(ILogger logger, string socketId, long ackId);
+    [LoggerMessage(109, LogLevel.Warning, "Connection {Sid} violated the protocol ({Violation}); {Count} violation(s) so far, later ones within 10 s are not logged")]
+    public static partial void ProtocolViolation(ILogger logger, string sid, string violation, int count);
+
+    [LoggerMessage(112, LogLevel.Warning, "Connection {Sid} is closed after {Count} protocol violations")]
+    public static partial void TooManyViolations(ILogger logger, string sid, int count);
 
     [LoggerMessage(110, LogLevel.Error, "Restoring a session in namespace {Namespace} failed; the client gets a new session")]
     public static partial void RecoveryFailed(ILogger logger, Exception exception, string @namespace);

@@ -1,4 +1,5 @@
 using SocketIO.Typed.AspNetCore.EngineIO;
+using SocketIO.Typed.SocketIO;
 
 namespace SocketIO.Typed.AspNetCore.SocketIO;
 
@@ -16,6 +17,20 @@ public sealed class SocketIOServerOptions
 
     /// <summary>The default timeout of server-to-client acknowledgements when none is given per call (default 30 s; infinite disables).</summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// What an acknowledged event whose arguments could not be bound is answered with (default
+    /// <see cref="SocketIOBindingFailureAck.None"/>: no answer, as socket.io when a handler fails). The failure is
+    /// logged with the event name and counted in <see cref="SocketIOServer.BindingFailureCount"/> either way.
+    /// </summary>
+    public SocketIOBindingFailureAck BindingFailureAck { get; set; } = SocketIOBindingFailureAck.None;
+
+    /// <summary>
+    /// How many protocol violations (for example acknowledgements with ids nobody waits for) one connection may commit
+    /// before it is closed (default 100; 0 means no limit). Each is counted in
+    /// <see cref="SocketIOServer.ProtocolViolationCount"/>; they are logged at most once per connection every 10 seconds.
+    /// </summary>
+    public int MaxProtocolViolations { get; set; } = 100;
 
     /// <summary>Connection state recovery (socket.io 4.6); <see langword="null"/> (the default) disables it.</summary>
     public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }

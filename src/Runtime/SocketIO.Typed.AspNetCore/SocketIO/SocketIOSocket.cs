@@ -17,10 +17,10 @@ public sealed class SocketIOSocket
     private readonly SocketIOConnection _connection;
     private readonly ILogger _logger;
     private readonly object _gate = new();
-    private UntypedDispatcher? _handlers;
-    private List<Func<string, SocketIOArguments, ValueTask>>? _anyListeners;
-    private List<Action<string, SocketIOArguments>>? _anyOutgoingListeners;
-    private Dictionary<long, ISocketIOPendingAck>? _acks;
+    private readonly SocketIOEventHandlers<SocketIOEventContext> _handlers = new();
+    private readonly SocketIOOutgoingListeners _outgoing = new();
+    private readonly SocketIOAckRegistry _acks = new();
+    private Func<string, SocketIOArguments, ValueTask>[] _anyListeners = [];
     private System.Collections.Concurrent.ConcurrentDictionary<string, object?>? _data;
     private volatile bool _connected;
     private bool _ready;
@@ -87,19 +87,8 @@ public sealed class SocketIOSocket
     /// </summary>
     public ISocketIODispatcher Dispatcher
     {
-        get => (ISocketIODispatcher?)field ?? Handlers;
-        set => field = value;
-    }
-
-    private UntypedDispatcher Handlers
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _handlers ??= new UntypedDispatcher(this);
-            }
-        }
+        get => field ??= new UntypedDispatcher(this);
+        set;
     }
 
     /// <summary>Raised when the socket is about to disconnect; it is still in its rooms.</summary>
@@ -111,7 +100,8 @@ public sealed class SocketIOSocket
     /// <summary>Handles an event.</summary>
     /// <param name="eventName">The event name.</param>
     /// <param name="handler">The handler; its arguments stay valid until its task completes.</param>
-    public void On(string eventName, Func<SocketIOEventContext, ValueTask> handler) => Handlers.Add(eventName, handler);
+    /// <exception cref="ArgumentException">The name is reserved (<c>connect</c>, <c>disconnect</c>, …): use <see cref="Disconnected"/>.</exception>
+    public void On(string eventName, Func<SocketIOEventContext, ValueTask> handler) => _handlers.Add(eventName, handler);
 
     /// <summary>Handles an event synchronously.</summary>
     /// <param name="eventName">The event name.</param>
@@ -119,7 +109,7 @@ public sealed class SocketIOSocket
     public void On(string eventName, Action<SocketIOEventContext> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        Handlers.Add(eventName, context =>
+        _handlers.Add(eventName, context =>
         {
             handler(context);
             return ValueTask.CompletedTask;
@@ -128,7 +118,7 @@ public sealed class SocketIOSocket
 
     /// <summary>Removes every handler of an event.</summary>
     /// <param name="eventName">The event name.</param>
-    public void Off(string eventName) => Handlers.Remove(eventName);
+    public void Off(string eventName) => _handlers.Remove(eventName);
 
     /// <summary>Listens to every incoming event, before its handler runs.</summary>
     /// <param name="listener">Receives the event name and arguments.</param>
@@ -137,20 +127,16 @@ public sealed class SocketIOSocket
         ArgumentNullException.ThrowIfNull(listener);
         lock (_gate)
         {
-            (_anyListeners ??= []).Add(listener);
+            _anyListeners = [.. _anyListeners, listener];
         }
     }
 
-    /// <summary>Listens to every outgoing event of this socket, just before it is sent.</summary>
+    /// <summary>
+    /// Listens to every outgoing event of this socket, just before it is queued: direct emits and every broadcast this
+    /// socket receives (as socket.io). A listener that throws is logged; the packet still goes.
+    /// </summary>
     /// <param name="listener">Receives the event name and arguments (valid during the call).</param>
-    public void OnAnyOutgoing(Action<string, SocketIOArguments> listener)
-    {
-        ArgumentNullException.ThrowIfNull(listener);
-        lock (_gate)
-        {
-            (_anyOutgoingListeners ??= []).Add(listener);
-        }
-    }
+    public void OnAnyOutgoing(Action<string, SocketIOArguments> listener) => _outgoing.Add(listener);
 
     // ------------------------------------------------------------------ emitting
 
@@ -160,9 +146,8 @@ public sealed class SocketIOSocket
     /// <returns>A task that completes when the packet is queued.</returns>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
-        EncodedPacket packet = SocketIOEvents.Encode(eventName, args, Namespace.Name, -1);
-        Send(packet, BroadcastFlags.None);
+        SocketIOEventNames.ThrowIfReserved(eventName);
+        Send(SocketIOEvents.Encode(eventName, args, Namespace.Name, -1), BroadcastFlags.None);
         return ValueTask.CompletedTask;
     }
 
@@ -172,9 +157,8 @@ public sealed class SocketIOSocket
     /// <returns>A task that completes when the packet is queued.</returns>
     public ValueTask EmitAsync(string eventName, SocketIOArguments arguments)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
-        EncodedPacket packet = SocketIOEvents.Encode(eventName, arguments, Namespace.Name, -1);
-        Send(packet, BroadcastFlags.None);
+        SocketIOEventNames.ThrowIfReserved(eventName);
+        Send(SocketIOEvents.Encode(eventName, arguments, Namespace.Name, -1), BroadcastFlags.None);
         return ValueTask.CompletedTask;
     }
 
@@ -184,36 +168,27 @@ public sealed class SocketIOSocket
     public void Send(EncodedPacket packet, BroadcastFlags flags)
     {
         ArgumentNullException.ThrowIfNull(packet);
-        bool release = true;
-        try
+        if ((flags & BroadcastFlags.NoCompress) != 0)
         {
-            NotifyOutgoing(packet);
-            if (Namespace.Server.Options.ConnectionStateRecovery is null)
-            {
-                SendBroadcast(packet, flags);
-            }
-            else
-            {
-                // As socket.io: with recovery on, a direct emit goes through the adapter, which stores the event
-                // (with its offset) so a recovered socket still receives it.
-                ValueTask task = Namespace.Adapter.BroadcastAsync(packet, new BroadcastOptions([Id], [], flags));
-                if (!task.IsCompletedSuccessfully)
-                {
-                    release = false;
-                    _ = ReleaseAfterAsync(task, packet);
-                }
-            }
+            packet.SetCompress(false);
         }
-        finally
+
+        if (Namespace.Server.Options.ConnectionStateRecovery is null)
         {
-            if (release)
-            {
-                packet.Release();
-            }
+            Deliver(packet, flags);
+            return;
+        }
+
+        // As socket.io: with recovery on, a direct emit goes through the adapter, which stores the event (with its
+        // offset) so a recovered socket still receives it. The adapter takes over the reference.
+        ValueTask task = Namespace.Adapter.BroadcastAsync(packet, new BroadcastOptions([Id], [], flags));
+        if (!task.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(task);
         }
     }
 
-    private async Task ReleaseAfterAsync(ValueTask task, EncodedPacket packet)
+    private async Task ObserveAsync(ValueTask task)
     {
         try
         {
@@ -225,103 +200,103 @@ public sealed class SocketIOSocket
         {
             SocketIOServerLog.HandlerFailed(_logger, e, "(emit)", Id);
         }
-        finally
-        {
-            packet.Release();
-        }
     }
 
-    /// <summary>Sends an event and waits for the client's acknowledgement.</summary>
-    /// <param name="eventName">The event name.</param>
+    /// <summary>
+    /// The next acknowledgement id of this socket's namespace, for a packet that <see cref="SendWithAckAsync"/> will
+    /// send: write it with <c>writer.ToPacket(socket.Namespace.Name, ackId)</c>.
+    /// </summary>
+    /// <returns>The id.</returns>
+    public long NextAckId() => Namespace.NextAckId();
+
+    /// <summary>
+    /// Sends a packet that asks for an acknowledgement and waits for the answer (the seam generated proxies drive:
+    /// take an id from <see cref="NextAckId"/>, write the packet with it, send it here, read the answer with
+    /// <see cref="SocketIOArguments.CreateReader"/>).
+    /// </summary>
+    /// <param name="packet">The packet, written with <paramref name="ackId"/>; this call takes over the caller's reference.</param>
+    /// <param name="ackId">The id the packet carries.</param>
     /// <param name="timeout">How long to wait; <see langword="null"/> uses <see cref="SocketIOServerOptions.AckTimeout"/>.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <param name="eventName">The event name, for the timeout message (optional).</param>
+    /// <returns>The acknowledgement's arguments (they own their memory).</returns>
+    /// <exception cref="SocketIOAckTimeoutException">No answer in time.</exception>
+    /// <exception cref="SocketIODisconnectedException">The socket disconnected first.</exception>
+    public Task<SocketIOArguments> SendWithAckAsync(EncodedPacket packet, long ackId, TimeSpan? timeout = null, CancellationToken cancellationToken = default, string? eventName = null)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        if (!_connected)
+        {
+            packet.Release();
+            return Task.FromException<SocketIOArguments>(new SocketIODisconnectedException("The socket is disconnected."));
+        }
+
+        Task<SocketIOArguments> answer = _acks.Wait(
+            ackId, timeout ?? Namespace.Server.Options.AckTimeout, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken, eventName, $"socket {Id}");
+        Send(packet, BroadcastFlags.None);
+        return answer;
+    }
+
+    /// <summary>Sends an event and waits for the client's acknowledgement, with <see cref="SocketIOServerOptions.AckTimeout"/>.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    /// <exception cref="SocketIOAckTimeoutException">No answer in time (the message names the event).</exception>
+    /// <exception cref="SocketIODisconnectedException">The socket disconnected first.</exception>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
+        EmitWithAckCore(eventName, null, CancellationToken.None, args);
+
+    /// <summary>Sends an event and waits for the client's acknowledgement at most <paramref name="timeout"/>.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan timeout, params object?[] args) =>
+        EmitWithAckCore(eventName, timeout, CancellationToken.None, args);
+
+    /// <summary>Sends an event and waits for the client's acknowledgement until it arrives, the default timeout passes or the token is cancelled.</summary>
+    /// <param name="eventName">The event name.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <param name="args">Plain values.</param>
     /// <returns>The acknowledgement's arguments.</returns>
-    /// <exception cref="SocketIOAckTimeoutException">No answer in time.</exception>
-    /// <exception cref="SocketIODisconnectedException">The socket disconnected first.</exception>
-    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan? timeout, CancellationToken cancellationToken, params object?[] args)
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, CancellationToken cancellationToken, params object?[] args) =>
+        EmitWithAckCore(eventName, null, cancellationToken, args);
+
+    /// <summary>Sends an event and waits for the client's acknowledgement.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan timeout, CancellationToken cancellationToken, params object?[] args) =>
+        EmitWithAckCore(eventName, timeout, cancellationToken, args);
+
+    private Task<SocketIOArguments> EmitWithAckCore(string eventName, TimeSpan? timeout, CancellationToken cancellationToken, object?[] args)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
+        SocketIOEventNames.ThrowIfReserved(eventName);
         if (!_connected)
         {
             return Task.FromException<SocketIOArguments>(new SocketIODisconnectedException("The socket is disconnected."));
         }
 
-        long id = Namespace.NextAckId();
-        TimeSpan wait = timeout ?? Namespace.Server.Options.AckTimeout;
-        var pending = new SocketIOAckWaiter(
-            RemoveAck, id, wait, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken,
-            $"No acknowledgement from socket {Id} within {wait.TotalMilliseconds} ms.");
-        lock (_gate)
-        {
-            (_acks ??= [])[id] = pending;
-        }
-
-        pending.Start();
-        EncodedPacket packet = SocketIOEvents.Encode(eventName, args, Namespace.Name, id);
-        Send(packet, BroadcastFlags.None);
-        return pending.Task;
+        long id = NextAckId();
+        return SendWithAckAsync(SocketIOEvents.Encode(eventName, args, Namespace.Name, id), id, timeout, cancellationToken, eventName);
     }
 
-    /// <summary>Sends an event and waits for the acknowledgement, with the default timeout.</summary>
-    /// <param name="eventName">The event name.</param>
-    /// <param name="args">Plain values.</param>
-    /// <returns>The acknowledgement's arguments.</returns>
-    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
-        EmitWithAckAsync(eventName, null, CancellationToken.None, args);
+    /// <summary>Sends an acknowledgement packet (from <see cref="SocketIOAckResponder"/>); takes over the reference.</summary>
+    internal void SendAckPacket(EncodedPacket packet) => _connection.Engine.Send(packet);
 
-    internal ValueTask SendAckAsync(long ackId, object?[] args) =>
-        SendAck(ackId, args, static (writer, values) =>
-        {
-            foreach (object? value in values)
-            {
-                writer.WriteValue(value);
-            }
-        });
+    private void SendOwned(EncodedPacket packet) => _connection.Engine.Send(packet);
 
-    internal ValueTask SendAckAsync(long ackId, SocketIOArguments arguments) =>
-        SendAck(ackId, arguments, static (writer, args) => writer.WriteArguments(args));
-
-    private ValueTask SendAck<TArgs>(long ackId, TArgs args, Action<SocketIOPacketWriter, TArgs> write)
-    {
-        if (ackId < 0)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        EncodedPacket packet;
-        try
-        {
-            writer.BeginAck();
-            write(writer, args);
-            packet = writer.ToPacket(Namespace.Name, ackId);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-
-        SendOwned(packet);
-        return ValueTask.CompletedTask;
-    }
-
-    private void SendOwned(EncodedPacket packet)
-    {
-        try
-        {
-            _connection.Engine.Send(packet);
-        }
-        finally
-        {
-            packet.Release();
-        }
-    }
-
-    internal void SendBroadcast(EncodedPacket packet, BroadcastFlags flags)
+    /// <summary>
+    /// Queues a packet for this socket (a direct emit, or one recipient of a broadcast); takes over the reference.
+    /// Outgoing listeners see it first; a volatile packet is dropped when the transport is busy.
+    /// </summary>
+    internal void Deliver(EncodedPacket packet, BroadcastFlags flags)
     {
         if (!_connected)
         {
+            packet.Release();
             return;
         }
 
@@ -330,7 +305,13 @@ public sealed class SocketIOSocket
             // A documented drop: volatile packets are skipped when the transport is busy (counted and logged).
             Namespace.Server.CountVolatileDrop();
             SocketIOServerLog.VolatileDropped(_logger, Id);
+            packet.Release();
             return;
+        }
+
+        if (!_outgoing.IsEmpty)
+        {
+            _outgoing.Notify(packet, _logger);
         }
 
         if (Volatile.Read(ref _holding))
@@ -339,7 +320,6 @@ public sealed class SocketIOSocket
             {
                 if (_holding)
                 {
-                    packet.AddRef();
                     (_held ??= []).Add(packet);
                     return;
                 }
@@ -350,7 +330,7 @@ public sealed class SocketIOSocket
     }
 
     /// <summary>After the CONNECT reply: writes the missed packets (recovery), then what waited, then goes live.</summary>
-    /// <param name="missed">Packets to replay, each holding a reference this call releases.</param>
+    /// <param name="missed">Packets to replay, each holding a reference this call takes over.</param>
     internal void FinishConnect(IReadOnlyList<EncodedPacket>? missed)
     {
         if (missed is not null)
@@ -408,31 +388,6 @@ public sealed class SocketIOSocket
         {
             _data = data as System.Collections.Concurrent.ConcurrentDictionary<string, object?>
                 ?? new System.Collections.Concurrent.ConcurrentDictionary<string, object?>(data, StringComparer.Ordinal);
-        }
-    }
-
-    private void NotifyOutgoing(EncodedPacket packet)
-    {
-        List<Action<string, SocketIOArguments>>? listeners = _anyOutgoingListeners;
-        if (listeners is null)
-        {
-            return;
-        }
-
-        if (!SocketIOOutgoing.TryReadEvent(packet, out string name, out SocketIOArguments arguments))
-        {
-            return;
-        }
-
-        Action<string, SocketIOArguments>[] snapshot;
-        lock (_gate)
-        {
-            snapshot = [.. listeners];
-        }
-
-        foreach (Action<string, SocketIOArguments> listener in snapshot)
-        {
-            listener(name, arguments);
         }
     }
 
@@ -545,7 +500,7 @@ public sealed class SocketIOSocket
         Namespace.Remove(this);
         _connection.Remove(this);
         ReleaseHeld();
-        FailPendingAcks(reason);
+        _acks.FailAll(reason);
         SocketIOServerLog.Disconnected(_logger, Id, Namespace.Name, reason);
         try
         {
@@ -614,8 +569,15 @@ public sealed class SocketIOSocket
         ReadOnlyMemory<byte> name = header.EventNameEscaped
             ? Encoding.UTF8.GetBytes(SocketIOOutgoing.DecodeEventName(text, header))
             : buffer.AsMemory(header.EventNameStart - header.PayloadStart, header.EventNameLength);
-        var context = new SocketIOEventContext(this, name, arguments, header.AckId);
-        ValueTask task;
+        SocketIOAckResponder? responder = null;
+        int version = 0;
+        if (header.AckId >= 0)
+        {
+            responder = SocketIOAckResponder.Rent(this, header.AckId, out version);
+        }
+
+        var context = new SocketIOEventContext(this, name, arguments, header.AckId, responder, version);
+        ValueTask<SocketIODispatchResult> task;
         try
         {
             task = DispatchCoreAsync(context);
@@ -624,13 +586,14 @@ public sealed class SocketIOSocket
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            SocketIOServerLog.HandlerFailed(_logger, e, context.EventName, Id);
+            OnHandlerFailed(context, e);
             ArrayPool<byte>.Shared.Return(buffer);
             return;
         }
 
         if (task.IsCompletedSuccessfully)
         {
+            OnDispatched(context, task.Result);
             ArrayPool<byte>.Shared.Return(buffer);
             return;
         }
@@ -638,9 +601,9 @@ public sealed class SocketIOSocket
         _ = AwaitHandlerAsync(task, buffer, context);
     }
 
-    private ValueTask DispatchCoreAsync(SocketIOEventContext context)
+    private ValueTask<SocketIODispatchResult> DispatchCoreAsync(SocketIOEventContext context)
     {
-        if (_anyListeners is null)
+        if (Volatile.Read(ref _anyListeners).Length == 0)
         {
             return Dispatcher.DispatchAsync(context);
         }
@@ -648,34 +611,28 @@ public sealed class SocketIOSocket
         return DispatchWithAnyAsync(context);
     }
 
-    private async ValueTask DispatchWithAnyAsync(SocketIOEventContext context)
+    private async ValueTask<SocketIODispatchResult> DispatchWithAnyAsync(SocketIOEventContext context)
     {
-        Func<string, SocketIOArguments, ValueTask>[] snapshot;
-        lock (_gate)
-        {
-            snapshot = [.. _anyListeners!];
-        }
-
         string name = context.EventName;
-        foreach (Func<string, SocketIOArguments, ValueTask> listener in snapshot)
+        foreach (Func<string, SocketIOArguments, ValueTask> listener in Volatile.Read(ref _anyListeners))
         {
             await listener(name, context.Arguments).ConfigureAwait(false);
         }
 
-        await Dispatcher.DispatchAsync(context).ConfigureAwait(false);
+        return await Dispatcher.DispatchAsync(context).ConfigureAwait(false);
     }
 
-    private async Task AwaitHandlerAsync(ValueTask task, byte[] buffer, SocketIOEventContext context)
+    private async Task AwaitHandlerAsync(ValueTask<SocketIODispatchResult> task, byte[] buffer, SocketIOEventContext context)
     {
         try
         {
-            await task.ConfigureAwait(false);
+            OnDispatched(context, await task.ConfigureAwait(false));
         }
 #pragma warning disable CA1031 // a handler failure is logged; the connection stays up
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            SocketIOServerLog.HandlerFailed(_logger, e, context.EventName, Id);
+            OnHandlerFailed(context, e);
         }
         finally
         {
@@ -683,67 +640,61 @@ public sealed class SocketIOSocket
         }
     }
 
-    internal void HandleAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    private void OnHandlerFailed(SocketIOEventContext context, Exception e)
     {
-        ISocketIOPendingAck? pending;
-        lock (_gate)
+        if (e is SocketIOBindingException)
         {
-            if (_acks is null || !_acks.Remove(header.AckId, out pending))
-            {
-                pending = null;
-            }
+            // An untyped handler read an argument that is not there or not of the asked kind: a binding failure.
+            OnDispatched(context, SocketIODispatchResult.BindingFailed(e.Message));
+            return;
         }
 
-        if (pending is null)
+        SocketIOServerLog.HandlerFailed(_logger, e, context.EventName, Id);
+    }
+
+    private void OnDispatched(SocketIOEventContext context, SocketIODispatchResult result)
+    {
+        if (result.Status != SocketIODispatchStatus.BindingFailed)
         {
-            SocketIOServerLog.UnknownAck(_logger, Id, header.AckId);
+            return;
+        }
+
+        Namespace.Server.CountBindingFailure();
+        SocketIOLog.BindingFailed(_logger, $"socket {Id}", context.EventName, result.Error ?? string.Empty);
+        if (Namespace.Server.Options.BindingFailureAck == SocketIOBindingFailureAck.Error && context.CanAck)
+        {
+            SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+            try
+            {
+                writer.BeginAck();
+                SocketIOEvents.WriteBindingError(writer, result.Error);
+                context.SendAck(writer);
+            }
+            finally
+            {
+                SocketIOPacketWriter.Return(writer);
+            }
+        }
+    }
+
+    internal void HandleAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        if (!_acks.TryTake(header.AckId, out ISocketIOPendingAck? pending))
+        {
+            _connection.ReportViolation($"acknowledgement with unknown id {header.AckId} on socket {Id}");
             return;
         }
 
         // The waiting caller keeps the arguments, so they own their memory.
         byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
-        pending.Complete(new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments));
+        pending.Complete(Id, new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments));
     }
 
-    internal void RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector)
-    {
-        lock (_gate)
-        {
-            (_acks ??= [])[ackId] = new BroadcastAck(collector);
-        }
-    }
-
-    internal void RemoveAck(long id)
-    {
-        lock (_gate)
-        {
-            _acks?.Remove(id);
-        }
-    }
-
-    private void FailPendingAcks(string reason)
-    {
-        ISocketIOPendingAck[] pending;
-        lock (_gate)
-        {
-            if (_acks is null || _acks.Count == 0)
-            {
-                return;
-            }
-
-            pending = [.. _acks.Values];
-            _acks.Clear();
-        }
-
-        foreach (ISocketIOPendingAck ack in pending)
-        {
-            ack.Fail(new SocketIODisconnectedException($"The socket disconnected ({reason}) before the acknowledgement arrived."));
-        }
-    }
+    internal void RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector) => _acks.Add(ackId, new BroadcastAck(collector));
 
     private sealed class BroadcastAck(IBroadcastAckCollector collector) : ISocketIOPendingAck
     {
-        public void Complete(SocketIOArguments arguments) => collector.OnAck(arguments);
+        public void Complete(string? socketId, SocketIOArguments arguments) => collector.OnAck(socketId, arguments);
 
         public void Fail(Exception exception)
         {
@@ -751,69 +702,10 @@ public sealed class SocketIOSocket
         }
     }
 
+    // The untyped handlers registered with On: the default dispatcher.
     private sealed class UntypedDispatcher(SocketIOSocket socket) : ISocketIODispatcher
     {
-        private (byte[] Name, Func<SocketIOEventContext, ValueTask> Handler)[] _handlers = [];
-
-        public void Add(string eventName, Func<SocketIOEventContext, ValueTask> handler)
-        {
-            ArgumentNullException.ThrowIfNull(eventName);
-            ArgumentNullException.ThrowIfNull(handler);
-            lock (socket._gate)
-            {
-                _handlers = [.. _handlers, (Encoding.UTF8.GetBytes(eventName), handler)];
-            }
-        }
-
-        public void Remove(string eventName)
-        {
-            byte[] name = Encoding.UTF8.GetBytes(eventName);
-            lock (socket._gate)
-            {
-                _handlers = [.. _handlers.Where(h => !h.Name.AsSpan().SequenceEqual(name))];
-            }
-        }
-
-        public ValueTask DispatchAsync(SocketIOEventContext context)
-        {
-            // Handlers are few; comparing UTF-8 names avoids decoding a string per event.
-            (byte[] Name, Func<SocketIOEventContext, ValueTask> Handler)[] handlers = _handlers;
-            ReadOnlySpan<byte> name = context.EventNameUtf8.Span;
-            ValueTask? single = null;
-            List<ValueTask>? more = null;
-            foreach ((byte[] Name, Func<SocketIOEventContext, ValueTask> Handler) entry in handlers)
-            {
-                if (!name.SequenceEqual(entry.Name))
-                {
-                    continue;
-                }
-
-                ValueTask task = entry.Handler(context);
-                if (single is null)
-                {
-                    single = task;
-                }
-                else
-                {
-                    (more ??= []).Add(task);
-                }
-            }
-
-            if (more is null)
-            {
-                return single ?? ValueTask.CompletedTask;
-            }
-
-            return WhenAllAsync(single!.Value, more);
-        }
-
-        private static async ValueTask WhenAllAsync(ValueTask first, List<ValueTask> more)
-        {
-            await first.ConfigureAwait(false);
-            foreach (ValueTask task in more)
-            {
-                await task.ConfigureAwait(false);
-            }
-        }
+        public ValueTask<SocketIODispatchResult> DispatchAsync(SocketIOEventContext context) =>
+            socket._handlers.DispatchAsync(context.EventNameUtf8.Span, context);
     }
 }

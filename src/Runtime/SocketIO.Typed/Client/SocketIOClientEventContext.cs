@@ -9,8 +9,12 @@ public interface ISocketIOClientDispatcher
 {
     /// <summary>Handles one event.</summary>
     /// <param name="context">The event.</param>
-    /// <returns>A task that completes when the event is handled.</returns>
-    ValueTask DispatchAsync(SocketIOClientEventContext context);
+    /// <returns>
+    /// What happened, when the event is handled. Return <see cref="SocketIODispatchResult.BindingFailed"/> when the
+    /// arguments do not fit: the socket logs it and answers an acknowledged event as
+    /// <see cref="SocketIOClientOptions.BindingFailureAck"/> says.
+    /// </returns>
+    ValueTask<SocketIODispatchResult> DispatchAsync(SocketIOClientEventContext context);
 }
 
 /// <summary>One event received by a client socket: its name, arguments and, when the server asked, a way to acknowledge it.</summary>
@@ -45,19 +49,40 @@ public sealed class SocketIOClientEventContext
     /// <summary>Whether the server waits for an acknowledgement.</summary>
     public bool HasAck => AckId >= 0;
 
+    /// <summary>Whether the event still waits for its acknowledgement (the server asked for one and none was sent yet).</summary>
+    public bool CanAck => HasAck && Volatile.Read(ref _acked) == 0;
+
+    /// <summary>
+    /// Answers the event with the arguments written to <paramref name="writer"/> after
+    /// <see cref="SocketIOPacketWriter.BeginAck"/> (the seam generated handlers answer through): the packet is finished with
+    /// this socket's namespace and the event's ack id, and sent.
+    /// </summary>
+    /// <param name="writer">A writer on which <see cref="SocketIOPacketWriter.BeginAck"/> and the argument values were written.</param>
+    /// <returns><see langword="false"/> when the server asked for no acknowledgement or the event was already answered.</returns>
+    public bool SendAck(SocketIOPacketWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (!HasAck || Interlocked.Exchange(ref _acked, 1) == 1)
+        {
+            return false;
+        }
+
+        Socket.SendAckPacket(writer.ToPacket(Socket.Namespace, AckId));
+        return true;
+    }
+
     /// <summary>Acknowledges the event with these values (once; later calls and events without ack do nothing).</summary>
     /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue(object?)"/>).</param>
     /// <returns>A task that completes when the acknowledgement is queued.</returns>
     public ValueTask AckAsync(params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (!HasAck || Interlocked.Exchange(ref _acked, 1) == 1)
+        if (!CanAck)
         {
             return ValueTask.CompletedTask;
         }
 
         SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        global::SocketIO.Typed.EngineIO.Protocol.EncodedPacket packet;
         try
         {
             writer.BeginAck();
@@ -66,14 +91,13 @@ public sealed class SocketIOClientEventContext
                 writer.WriteValue(arg);
             }
 
-            packet = writer.ToPacket(Socket.Namespace, AckId);
+            SendAck(writer);
         }
         finally
         {
             SocketIOPacketWriter.Return(writer);
         }
 
-        Socket.SendAck(packet);
         return ValueTask.CompletedTask;
     }
 }

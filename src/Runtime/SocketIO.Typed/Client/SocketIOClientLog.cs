@@ -46,6 +46,9 @@ internal static partial class SocketIOClientLog
     [LoggerMessage(214, LogLevel.Debug, "{Namespace}: an acknowledgement was dropped: the socket is disconnected")]
     public static partial void AckDropped(ILogger logger, string @namespace);
 
+    [LoggerMessage(216, LogLevel.Warning, "'{EventName}' on {Namespace} arrived before the CONNECT reply and the receive buffer is full; dropped")]
+    public static partial void EarlyEventDropped(ILogger logger, string eventName, string @namespace);
+
     [LoggerMessage(215, LogLevel.Warning, "'{EventName}' on {Namespace} was dropped after {Tries} unacknowledged tries")]
     public static partial void RetriesExhausted(ILogger logger, string eventName, string @namespace, int tries);
 }

@@ -94,6 +94,13 @@ public sealed class SocketIOClientOptions
     /// </summary>
     public bool ConcurrentEventHandlers { get; set; }
 
+    /// <summary>
+    /// What an acknowledged event from the server whose arguments could not be bound is answered with (default
+    /// <see cref="SocketIO.SocketIOBindingFailureAck.None"/>). The failure is logged with the event name and counted in
+    /// <see cref="SocketIOClientSocket.BindingFailureCount"/> either way.
+    /// </summary>
+    public SocketIO.SocketIOBindingFailureAck BindingFailureAck { get; set; }
+
     /// <summary>The HTTP handler for polling requests (proxies, TLS, cookies); the client does not dispose it.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
 

@@ -22,13 +22,15 @@ public sealed class SocketIOClientSocket
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Task _eventLoop;
     private readonly List<EncodedPacket> _sendBuffer = [];
-    private readonly Dictionary<long, ISocketIOPendingAck> _acks = [];
+    private readonly SocketIOAckRegistry _acks = new();
     private readonly Queue<RetryEntry> _retryQueue = new();
-    private (byte[] Name, Func<SocketIOClientEventContext, ValueTask> Handler)[] _handlers = [];
+    private readonly SocketIOEventHandlers<SocketIOClientEventContext> _handlers = new();
+    private readonly SocketIOOutgoingListeners _outgoing = new();
+    private readonly List<SocketIOClientEventContext> _receiveBuffer = [];
     private Func<string, SocketIOArguments, ValueTask>[] _anyListeners = [];
-    private Action<string, SocketIOArguments>[] _anyOutgoingListeners = [];
     private long _nextAckId;
     private long _volatileDropped;
+    private long _bindingFailures;
     private bool _active;
     private bool _connectSent;
     private bool _connected;
@@ -161,6 +163,7 @@ public sealed class SocketIOClientSocket
             _connectSent = false;
             pending = _connectTcs;
             _connectTcs = null;
+            _receiveBuffer.Clear();
         }
 
         pending?.TrySetException(new SocketIODisconnectedException("DisconnectAsync was called before the connection completed."));
@@ -246,6 +249,8 @@ public sealed class SocketIOClientSocket
 
         switch (auth)
         {
+            case null:
+                break;
             case JsonElement { ValueKind: JsonValueKind.Object } element:
                 foreach (JsonProperty property in element.EnumerateObject())
                 {
@@ -265,6 +270,21 @@ public sealed class SocketIOClientSocket
                 foreach (KeyValuePair<string, string> pair in pairs)
                 {
                     json.WriteString(pair.Key, pair.Value);
+                }
+
+                break;
+            default:
+                // Any other kind the auth option accepts (a JsonNode or JsonDocument object, a SocketIOJsonValue, ...):
+                // render it as socket.io-client would send it, then merge its properties (Object.assign).
+                using (JsonDocument rendered = SocketIOPacketWriter.RenderValue(auth))
+                {
+                    if (rendered.RootElement.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (JsonProperty property in rendered.RootElement.EnumerateObject())
+                        {
+                            property.WriteTo(json);
+                        }
+                    }
                 }
 
                 break;
@@ -316,6 +336,7 @@ public sealed class SocketIOClientSocket
         TaskCompletionSource? pending;
         lock (_gate)
         {
+            _receiveBuffer.Clear();
             _active = false;
             _connectSent = false;
             pending = _connectTcs;
@@ -370,12 +391,18 @@ public sealed class SocketIOClientSocket
             pending = _connectTcs;
             _connectTcs = null;
 
-            // What was emitted while disconnected goes out now, in order, before anything newer.
+            // As socket.io-client's emitBuffered: events that arrived before the CONNECT reply (python-socketio sends
+            // what its connect handler emits first) are delivered now, with the id set and their acks working; then
+            // what was emitted while disconnected goes out, in order, before anything newer.
+            foreach (SocketIOClientEventContext early in _receiveBuffer)
+            {
+                Deliver(early);
+            }
+
+            _receiveBuffer.Clear();
             foreach (EncodedPacket packet in _sendBuffer)
             {
-                NotifyOutgoing(packet);
-                SendNow(packet);
-                packet.Release();
+                SendNowNotified(packet);
             }
 
             _sendBuffer.Clear();
@@ -389,7 +416,6 @@ public sealed class SocketIOClientSocket
 
     private void OnClose(string reason)
     {
-        ISocketIOPendingAck[] acks;
         lock (_gate)
         {
             if (!_connected)
@@ -399,15 +425,10 @@ public sealed class SocketIOClientSocket
 
             _connected = false;
             Id = null;
-            acks = [.. _acks.Values];
-            _acks.Clear();
         }
 
         SocketIOClientLog.Disconnected(_logger, Namespace, reason);
-        foreach (ISocketIOPendingAck ack in acks)
-        {
-            ack.Fail(new SocketIODisconnectedException($"The socket disconnected ({reason}) before the acknowledgement arrived."));
-        }
+        _acks.FailAll(reason);
 
         try
         {
@@ -499,6 +520,27 @@ public sealed class SocketIOClientSocket
         }
 
         var context = new SocketIOClientEventContext(this, name, arguments, header.AckId);
+        lock (_gate)
+        {
+            if (!_connected)
+            {
+                // socket.io-client's receiveBuffer: an event that beats the CONNECT reply waits for it.
+                if (_receiveBuffer.Count >= _client.Options.SendBufferLimit)
+                {
+                    SocketIOClientLog.EarlyEventDropped(_logger, context.EventName, Namespace);
+                    return;
+                }
+
+                _receiveBuffer.Add(context);
+                return;
+            }
+        }
+
+        Deliver(context);
+    }
+
+    private void Deliver(SocketIOClientEventContext context)
+    {
         if (_client.Options.ConcurrentEventHandlers)
         {
             _ = DispatchAsync(context);
@@ -536,19 +578,15 @@ public sealed class SocketIOClientSocket
                 await listener(context.EventName, context.Arguments).ConfigureAwait(false);
             }
 
-            if (Dispatcher is { } dispatcher)
-            {
-                await dispatcher.DispatchAsync(context).ConfigureAwait(false);
-                return;
-            }
-
-            foreach ((byte[] Name, Func<SocketIOClientEventContext, ValueTask> Handler) entry in _handlers)
-            {
-                if (context.EventNameUtf8.Span.SequenceEqual(entry.Name))
-                {
-                    await entry.Handler(context).ConfigureAwait(false);
-                }
-            }
+            SocketIODispatchResult result = Dispatcher is { } dispatcher
+                ? await dispatcher.DispatchAsync(context).ConfigureAwait(false)
+                : await _handlers.DispatchAsync(context.EventNameUtf8.Span, context).ConfigureAwait(false);
+            OnDispatched(context, result);
+        }
+        catch (SocketIOBindingException e)
+        {
+            // An untyped handler read an argument that is not there or not of the asked kind.
+            OnDispatched(context, SocketIODispatchResult.BindingFailed(e.Message));
         }
 #pragma warning disable CA1031 // a handler failure is logged; the connection stays up
         catch (Exception e)
@@ -558,22 +596,41 @@ public sealed class SocketIOClientSocket
         }
     }
 
-    private void OnAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    private void OnDispatched(SocketIOClientEventContext context, SocketIODispatchResult result)
     {
-        ISocketIOPendingAck? pending;
-        lock (_gate)
+        if (result.Status != SocketIODispatchStatus.BindingFailed)
         {
-            _acks.Remove(header.AckId, out pending);
+            return;
         }
 
-        if (pending is null)
+        Interlocked.Increment(ref _bindingFailures);
+        SocketIOLog.BindingFailed(_logger, Namespace, context.EventName, result.Error ?? string.Empty);
+        if (_client.Options.BindingFailureAck == SocketIOBindingFailureAck.Error && context.CanAck)
+        {
+            SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+            try
+            {
+                writer.BeginAck();
+                SocketIOEvents.WriteBindingError(writer, result.Error);
+                context.SendAck(writer);
+            }
+            finally
+            {
+                SocketIOPacketWriter.Return(writer);
+            }
+        }
+    }
+
+    private void OnAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        if (!_acks.TryTake(header.AckId, out ISocketIOPendingAck? pending))
         {
             SocketIOClientLog.UnknownAck(_logger, Namespace, header.AckId);
             return;
         }
 
         byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
-        pending.Complete(new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments));
+        pending.Complete(null, new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments));
     }
 
     // ------------------------------------------------------------------ handlers
@@ -581,16 +638,8 @@ public sealed class SocketIOClientSocket
     /// <summary>Handles an event; handlers of one socket run one at a time unless <see cref="SocketIOClientOptions.ConcurrentEventHandlers"/>.</summary>
     /// <param name="eventName">The event name.</param>
     /// <param name="handler">The handler; call <see cref="SocketIOClientEventContext.AckAsync"/> to answer an acknowledged event.</param>
-    public void On(string eventName, Func<SocketIOClientEventContext, ValueTask> handler)
-    {
-        ArgumentNullException.ThrowIfNull(eventName);
-        ArgumentNullException.ThrowIfNull(handler);
-        byte[] name = Encoding.UTF8.GetBytes(eventName);
-        lock (_gate)
-        {
-            _handlers = [.. _handlers, (name, handler)];
-        }
-    }
+    /// <exception cref="ArgumentException">The name is reserved (<c>connect</c>, <c>disconnect</c>, …): use <see cref="Connected"/>/<see cref="Disconnected"/>.</exception>
+    public void On(string eventName, Func<SocketIOClientEventContext, ValueTask> handler) => _handlers.Add(eventName, handler);
 
     /// <summary>Handles an event synchronously.</summary>
     /// <param name="eventName">The event name.</param>
@@ -620,14 +669,7 @@ public sealed class SocketIOClientSocket
 
     /// <summary>Removes every handler of an event.</summary>
     /// <param name="eventName">The event name.</param>
-    public void Off(string eventName)
-    {
-        byte[] name = Encoding.UTF8.GetBytes(eventName);
-        lock (_gate)
-        {
-            _handlers = [.. _handlers.Where(h => !h.Name.AsSpan().SequenceEqual(name))];
-        }
-    }
+    public void Off(string eventName) => _handlers.Remove(eventName);
 
     /// <summary>Listens to every incoming event, before its handlers.</summary>
     /// <param name="listener">Receives the name and arguments.</param>
@@ -642,16 +684,12 @@ public sealed class SocketIOClientSocket
 
     /// <summary>Listens to every outgoing event, when it is written to the connection.</summary>
     /// <param name="listener">Receives the name and arguments (valid during the call).</param>
-    public void OnAnyOutgoing(Action<string, SocketIOArguments> listener)
-    {
-        ArgumentNullException.ThrowIfNull(listener);
-        lock (_gate)
-        {
-            _anyOutgoingListeners = [.. _anyOutgoingListeners, listener];
-        }
-    }
+    public void OnAnyOutgoing(Action<string, SocketIOArguments> listener) => _outgoing.Add(listener);
 
     // ------------------------------------------------------------------ emitting
+
+    /// <summary>How many received events could not be bound to their handler's parameters.</summary>
+    public long BindingFailureCount => Interlocked.Read(ref _bindingFailures);
 
     /// <summary>Sends an event. While disconnected it is buffered (or refused, as <see cref="SocketIOClientOptions.DisconnectedEmits"/> says).</summary>
     /// <param name="eventName">The event name.</param>
@@ -660,15 +698,17 @@ public sealed class SocketIOClientSocket
     /// <exception cref="SocketIODisconnectedException">Disconnected and emits fail, or the send buffer is full.</exception>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
+        SocketIOEventNames.ThrowIfReserved(eventName);
         ArgumentNullException.ThrowIfNull(args);
         if (_client.Options.Retries > 0)
         {
-            Enqueue(new RetryEntry(eventName, args, null));
+            // socket.io-client's retries: every emit asks for an acknowledgement.
+            long id = NextAckId();
+            Enqueue(new RetryEntry(Encode(eventName, args, id), id, eventName, null, null));
             return ValueTask.CompletedTask;
         }
 
-        Send(Encode(eventName, args, -1), isVolatile: false);
+        SendCore(Encode(eventName, args, -1), isVolatile: false);
         return ValueTask.CompletedTask;
     }
 
@@ -676,78 +716,125 @@ public sealed class SocketIOClientSocket
     /// <param name="eventName">The event name.</param>
     /// <param name="args">Plain values.</param>
     /// <returns>The acknowledgement's arguments.</returns>
+    /// <exception cref="SocketIOAckTimeoutException">No answer in time (the message names the event).</exception>
+    /// <exception cref="SocketIODisconnectedException">The connection dropped before the answer.</exception>
     public Task<SocketIOArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
-        EmitWithAckAsync(eventName, null, CancellationToken.None, args);
+        EmitWithAckCore(eventName, null, CancellationToken.None, args);
 
-    /// <summary>Sends an event and waits for the server's acknowledgement.</summary>
+    /// <summary>Sends an event and waits for the server's acknowledgement at most <paramref name="timeout"/>.</summary>
     /// <param name="eventName">The event name.</param>
-    /// <param name="timeout">How long to wait; null uses <see cref="SocketIOClientOptions.AckTimeout"/>.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan timeout, params object?[] args) =>
+        EmitWithAckCore(eventName, timeout, CancellationToken.None, args);
+
+    /// <summary>Sends an event and waits for the server's acknowledgement until it arrives, the default timeout passes or the token is cancelled.</summary>
+    /// <param name="eventName">The event name.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <param name="args">Plain values.</param>
     /// <returns>The acknowledgement's arguments.</returns>
-    /// <exception cref="SocketIOAckTimeoutException">No answer in time.</exception>
-    /// <exception cref="SocketIODisconnectedException">The connection dropped before the answer.</exception>
-    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan? timeout, CancellationToken cancellationToken, params object?[] args)
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, CancellationToken cancellationToken, params object?[] args) =>
+        EmitWithAckCore(eventName, null, cancellationToken, args);
+
+    /// <summary>Sends an event and waits for the server's acknowledgement.</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The acknowledgement's arguments.</returns>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, TimeSpan timeout, CancellationToken cancellationToken, params object?[] args) =>
+        EmitWithAckCore(eventName, timeout, cancellationToken, args);
+
+    private Task<SocketIOArguments> EmitWithAckCore(string eventName, TimeSpan? timeout, CancellationToken cancellationToken, object?[] args)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
+        SocketIOEventNames.ThrowIfReserved(eventName);
         ArgumentNullException.ThrowIfNull(args);
+        long id = NextAckId();
+        return SendWithAckAsync(Encode(eventName, args, id), id, timeout, cancellationToken, eventName);
+    }
+
+    /// <summary>The next acknowledgement id of this socket, for a packet that <see cref="SendWithAckAsync"/> will send.</summary>
+    /// <returns>The id.</returns>
+    public long NextAckId() => Interlocked.Increment(ref _nextAckId) - 1;
+
+    /// <summary>
+    /// Sends a packet that asks for an acknowledgement and waits for the answer (the seam generated proxies drive: take
+    /// an id from <see cref="NextAckId"/>, write the packet with it, send it here, read the answer with
+    /// <see cref="SocketIOArguments.CreateReader"/>). Buffering while disconnected, <see cref="SocketIOClientOptions.Retries"/>
+    /// and outgoing listeners apply as to any emit.
+    /// </summary>
+    /// <param name="packet">The packet, written with <paramref name="ackId"/>; this call takes over the caller's reference.</param>
+    /// <param name="ackId">The id the packet carries.</param>
+    /// <param name="timeout">How long to wait (per try with retries); null uses <see cref="SocketIOClientOptions.AckTimeout"/>.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <param name="eventName">The event name, for the timeout message (optional).</param>
+    /// <returns>The acknowledgement's arguments (they own their memory).</returns>
+    /// <exception cref="SocketIOAckTimeoutException">No answer in time (after every retry).</exception>
+    /// <exception cref="SocketIODisconnectedException">The connection dropped before the answer (without retries).</exception>
+    public Task<SocketIOArguments> SendWithAckAsync(EncodedPacket packet, long ackId, TimeSpan? timeout = null, CancellationToken cancellationToken = default, string? eventName = null)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
         if (_client.Options.Retries > 0)
         {
-            var entry = new RetryEntry(eventName, args, new TaskCompletionSource<SocketIOArguments>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var entry = new RetryEntry(packet, ackId, eventName, timeout, new TaskCompletionSource<SocketIOArguments>(TaskCreationOptions.RunContinuationsAsynchronously));
             Enqueue(entry);
             return entry.Completion!.Task.WaitAsync(cancellationToken);
         }
 
-        return SendWithAck(id => Encode(eventName, args, id), timeout, cancellationToken);
-    }
-
-    /// <summary>
-    /// Sends a packet that asks for an acknowledgement (the seam generated proxies use): <paramref name="createPacket"/>
-    /// encodes it with the ack id it is given.
-    /// </summary>
-    /// <param name="createPacket">Encodes the packet; the returned reference is taken over.</param>
-    /// <param name="timeout">How long to wait; null uses <see cref="SocketIOClientOptions.AckTimeout"/>.</param>
-    /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>The acknowledgement's arguments.</returns>
-    public Task<SocketIOArguments> SendWithAck(Func<long, EncodedPacket> createPacket, TimeSpan? timeout, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(createPacket);
-        long id = Interlocked.Increment(ref _nextAckId) - 1;
         TimeSpan wait = timeout ?? _client.Options.AckTimeout;
-        var pending = new SocketIOAckWaiter(
-            RemoveAck, id, wait, _client.Options.TimeProvider, cancellationToken, $"No acknowledgement on {Namespace} within {wait.TotalMilliseconds} ms.");
-        lock (_gate)
-        {
-            _acks[id] = pending;
-        }
-
-        pending.Start();
+        Task<SocketIOArguments> answer = _acks.Wait(ackId, wait, _client.Options.TimeProvider, cancellationToken, eventName, $"the server ({Namespace})");
         try
         {
-            Send(createPacket(id), isVolatile: false);
+            SendCore(packet, isVolatile: false);
         }
         catch (Exception e)
         {
-            RemoveAck(id);
-            pending.Fail(e);
+            if (_acks.TryTake(ackId, out ISocketIOPendingAck? pending))
+            {
+                pending.Fail(e);
+            }
         }
 
-        return pending.Task;
+        return answer;
     }
 
-    /// <summary>Sends an encoded event packet (the seam generated proxies write through); takes over the reference.</summary>
+    /// <summary>
+    /// Sends an encoded event packet (the seam generated proxies write through); takes over the reference. With
+    /// <see cref="SocketIOClientOptions.Retries"/>, a non-volatile packet is given an ack id and goes through the retry queue.
+    /// </summary>
     /// <param name="packet">The packet.</param>
-    /// <param name="isVolatile">Drop it instead of buffering when not connected.</param>
+    /// <param name="isVolatile">Drop it instead of buffering when not connected or when the transport is busy.</param>
     public void Send(EncodedPacket packet, bool isVolatile)
     {
         ArgumentNullException.ThrowIfNull(packet);
+        if (!isVolatile && _client.Options.Retries > 0)
+        {
+            long id = NextAckId();
+            EncodedPacket withId;
+            try
+            {
+                withId = SocketIOPacketEditor.WithAckId(packet, id);
+            }
+            finally
+            {
+                packet.Release();
+            }
+
+            Enqueue(new RetryEntry(withId, id, null, null, null));
+            return;
+        }
+
+        SendCore(packet, isVolatile);
+    }
+
+    private void SendCore(EncodedPacket packet, bool isVolatile)
+    {
         lock (_gate)
         {
             if (_connected && (!isVolatile || _client.Engine?.IsWritable == true))
             {
-                NotifyOutgoing(packet);
-                SendNow(packet);
-                packet.Release();
+                SendNowNotified(packet);
                 return;
             }
 
@@ -777,24 +864,20 @@ public sealed class SocketIOClientSocket
         }
     }
 
-    internal void SendAck(EncodedPacket packet)
+    /// <summary>Sends an acknowledgement packet (from an event context); takes over the reference.</summary>
+    internal void SendAckPacket(EncodedPacket packet)
     {
-        bool connected;
         lock (_gate)
         {
-            connected = _connected;
-            if (connected)
+            if (_connected)
             {
                 SendNow(packet);
+                return;
             }
         }
 
-        if (!connected)
-        {
-            // An answer to a server that is gone has nobody to go to (socket.io-client drops it too).
-            SocketIOClientLog.AckDropped(_logger, Namespace);
-        }
-
+        // An answer to a server that is gone has nobody to go to (socket.io-client drops it too).
+        SocketIOClientLog.AckDropped(_logger, Namespace);
         packet.Release();
     }
 
@@ -813,43 +896,32 @@ public sealed class SocketIOClientSocket
         }
 
         SendNow(packet);
-        packet.Release();
     }
 
-    private void SendNow(EncodedPacket packet) => _client.Engine?.Send(packet);
+    // Takes over the reference: the engine queues it, or it is released when there is no connection.
+    private void SendNow(EncodedPacket packet)
+    {
+        if (_client.Engine is { } engine)
+        {
+            engine.Send(packet);
+        }
+        else
+        {
+            packet.Release();
+        }
+    }
+
+    private void SendNowNotified(EncodedPacket packet)
+    {
+        if (!_outgoing.IsEmpty)
+        {
+            _outgoing.Notify(packet, _logger);
+        }
+
+        SendNow(packet);
+    }
 
     private EncodedPacket Encode(string eventName, object?[] args, long ackId) => SocketIOEvents.Encode(eventName, args, Namespace, ackId);
-
-    private void NotifyOutgoing(EncodedPacket packet)
-    {
-        Action<string, SocketIOArguments>[] listeners = _anyOutgoingListeners;
-        if (listeners.Length == 0 || !SocketIOOutgoing.TryReadEvent(packet, out string name, out SocketIOArguments arguments))
-        {
-            return;
-        }
-
-        foreach (Action<string, SocketIOArguments> listener in listeners)
-        {
-            try
-            {
-                listener(name, arguments);
-            }
-#pragma warning disable CA1031 // a failing listener must not stop the emit
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                SocketIOClientLog.ListenerFailed(_logger, e);
-            }
-        }
-    }
-
-    private void RemoveAck(long id)
-    {
-        lock (_gate)
-        {
-            _acks.Remove(id);
-        }
-    }
 
     private void Raise(Action<SocketIOClientSocket>? handler)
     {
@@ -891,11 +963,11 @@ public sealed class SocketIOClientSocket
         DrainRetries();
     }
 
-    // Sends the head of the queue if it is not in flight; the next one goes when the head is acknowledged or given up.
+    // Sends the head of the queue if it is not in flight; the next one goes when the head is acknowledged or given
+    // up. Every try sends the same encoded packet with the same ack id.
     private void DrainRetries()
     {
         RetryEntry? head;
-        long id;
         lock (_gate)
         {
             if (!_connected || !_retryQueue.TryPeek(out head) || head.InFlight)
@@ -904,13 +976,13 @@ public sealed class SocketIOClientSocket
             }
 
             head.InFlight = true;
-            id = Interlocked.Increment(ref _nextAckId) - 1;
-            var ack = new RetryAck(this, head, id);
-            _acks[id] = ack;
-            ack.Start();
+            var ack = new RetryAck(this, head);
+            _acks.Add(head.AckId, ack);
+            ack.Start(head.Timeout ?? _client.Options.AckTimeout);
+            head.Packet.AddRef();
         }
 
-        Send(Encode(head.EventName, head.Args, id), isVolatile: false);
+        SendCore(head.Packet, isVolatile: false);
     }
 
     private void OnRetryAnswered(RetryEntry entry, SocketIOArguments arguments)
@@ -923,13 +995,14 @@ public sealed class SocketIOClientSocket
             }
         }
 
+        entry.Packet.Release();
         entry.Completion?.TrySetResult(arguments);
         DrainRetries();
     }
 
-    private void OnRetryTimeout(RetryEntry entry, long id)
+    private void OnRetryTimeout(RetryEntry entry, RetryAck ack)
     {
-        RemoveAck(id);
+        _acks.Remove(entry.AckId, ack);
         bool giveUp;
         lock (_gate)
         {
@@ -944,9 +1017,11 @@ public sealed class SocketIOClientSocket
 
         if (giveUp)
         {
-            SocketIOClientLog.RetriesExhausted(_logger, entry.EventName, Namespace, entry.Tries);
+            string name = entry.EventName ?? "the event";
+            SocketIOClientLog.RetriesExhausted(_logger, name, Namespace, entry.Tries);
+            entry.Packet.Release();
             entry.Completion?.TrySetException(new SocketIOAckTimeoutException(
-                $"'{entry.EventName}' was not acknowledged after {entry.Tries} tries."));
+                $"'{name}' was not acknowledged by the server ({Namespace}) after {entry.Tries} tries."));
         }
 
         DrainRetries();
@@ -961,11 +1036,16 @@ public sealed class SocketIOClientSocket
         }
     }
 
-    private sealed class RetryEntry(string eventName, object?[] args, TaskCompletionSource<SocketIOArguments>? completion)
+    // One emit of the retry queue: the encoded packet (one reference held until answered or given up) and its ack id.
+    private sealed class RetryEntry(EncodedPacket packet, long ackId, string? eventName, TimeSpan? timeout, TaskCompletionSource<SocketIOArguments>? completion)
     {
-        public string EventName { get; } = eventName;
+        public EncodedPacket Packet { get; } = packet;
 
-        public object?[] Args { get; } = args;
+        public long AckId { get; } = ackId;
+
+        public string? EventName { get; } = eventName;
+
+        public TimeSpan? Timeout { get; } = timeout;
 
         public TaskCompletionSource<SocketIOArguments>? Completion { get; } = completion;
 
@@ -977,24 +1057,24 @@ public sealed class SocketIOClientSocket
     // ------------------------------------------------------------------ pending acknowledgements
 
     // The ack of a retried emit: a timeout counts as a try, a disconnection does not.
-    private sealed class RetryAck(SocketIOClientSocket socket, RetryEntry entry, long id) : ISocketIOPendingAck
+    private sealed class RetryAck(SocketIOClientSocket socket, RetryEntry entry) : ISocketIOPendingAck
     {
         private ITimer? _timer;
         private int _done;
 
-        public void Start() =>
+        public void Start(TimeSpan timeout) =>
             _timer = socket._client.Options.TimeProvider.CreateTimer(
-                static s => ((RetryAck)s!).OnTimeout(), this, socket._client.Options.AckTimeout, Timeout.InfiniteTimeSpan);
+                static s => ((RetryAck)s!).OnTimeout(), this, timeout, System.Threading.Timeout.InfiniteTimeSpan);
 
         private void OnTimeout()
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
-                socket.OnRetryTimeout(entry, id);
+                socket.OnRetryTimeout(entry, this);
             }
         }
 
-        public void Complete(SocketIOArguments arguments)
+        public void Complete(string? socketId, SocketIOArguments arguments)
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
@@ -1030,7 +1110,7 @@ public readonly struct SocketIOClientVolatileEmitter : IEquatable<SocketIOClient
     /// <returns>A completed task.</returns>
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
-        SocketIOEvents.ThrowIfReserved(eventName);
+        SocketIOEventNames.ThrowIfReserved(eventName);
         _socket.Send(SocketIOEvents.Encode(eventName, args, _socket.Namespace, -1), isVolatile: true);
         return ValueTask.CompletedTask;
     }

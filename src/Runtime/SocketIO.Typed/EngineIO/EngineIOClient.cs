@@ -40,7 +40,6 @@ internal sealed record EngineIOClientSettings(
 internal sealed class EngineIOClient
 {
     private const int ReceiveChunk = 4096;
-    private static readonly EncodedPacket s_pong = EncodedPacket.CreateText(EngineIOPacketType.Pong, default);
     private static readonly EncodedPacket s_upgrade = EncodedPacket.CreateText(EngineIOPacketType.Upgrade, default);
     private static readonly EncodedPacket s_probe = EncodedPacket.CreateText(EngineIOPacketType.Ping, "probe"u8);
 
@@ -164,16 +163,16 @@ internal sealed class EngineIOClient
         _ = SendLoopAsync();
     }
 
-    /// <summary>Queues a packet; the queue takes its own reference.</summary>
-    /// <returns><see langword="false"/> when the session is closed.</returns>
+    /// <summary>Queues a packet; takes over the caller's reference (see <see cref="EncodedPacket"/>).</summary>
+    /// <returns><see langword="false"/> when the session is closed and the packet was dropped.</returns>
     public bool Send(EncodedPacket packet)
     {
         if (!IsOpen)
         {
+            packet.Release();
             return false;
         }
 
-        packet.AddRef();
         if (!_queue.Writer.TryWrite(packet))
         {
             packet.Release();
@@ -274,7 +273,7 @@ internal sealed class EngineIOClient
             case EngineIOPacketType.Ping:
                 // engine.io v4: the server pings, the client answers pong; a missing ping means the server is gone.
                 _heartbeat.Change(HeartbeatDeadline, Timeout.InfiniteTimeSpan);
-                Send(s_pong);
+                Send(EncodedPacket.Pong);
                 return true;
             case EngineIOPacketType.Close:
                 Fail("transport close", null);

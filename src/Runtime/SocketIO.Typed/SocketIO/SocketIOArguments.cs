@@ -147,17 +147,31 @@ public readonly struct SocketIOArguments
     public T? GetValue<T>(int index, JsonTypeInfo<T> jsonTypeInfo)
     {
         Utf8JsonReader reader = MoveTo(index);
-        return JsonSerializer.Deserialize(ref reader, jsonTypeInfo);
+        try
+        {
+            return JsonSerializer.Deserialize(ref reader, jsonTypeInfo);
+        }
+        catch (JsonException e)
+        {
+            throw new SocketIOBindingException($"Argument {index} is not a valid {typeof(T).Name}: {e.Message}", e);
+        }
     }
 
     /// <summary>The argument at <paramref name="index"/> as a string (<see langword="null"/> for JSON null).</summary>
     /// <param name="index">0-based argument index.</param>
     /// <returns>The string.</returns>
-    /// <exception cref="InvalidOperationException">The argument is not a string or null.</exception>
+    /// <exception cref="SocketIOBindingException">The argument is missing or not a string or null.</exception>
     public string? GetString(int index)
     {
         Utf8JsonReader reader = MoveTo(index);
-        return reader.GetString();
+        try
+        {
+            return reader.GetString();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw Mismatch(index, reader.TokenType, "a string or null", e);
+        }
     }
 
     /// <summary>The argument at <paramref name="index"/> as a 32-bit integer.</summary>
@@ -166,7 +180,14 @@ public readonly struct SocketIOArguments
     public int GetInt32(int index)
     {
         Utf8JsonReader reader = MoveTo(index);
-        return reader.GetInt32();
+        try
+        {
+            return reader.GetInt32();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw Mismatch(index, reader.TokenType, "a 32-bit integer", e);
+        }
     }
 
     /// <summary>The argument at <paramref name="index"/> as a 64-bit integer.</summary>
@@ -175,7 +196,14 @@ public readonly struct SocketIOArguments
     public long GetInt64(int index)
     {
         Utf8JsonReader reader = MoveTo(index);
-        return reader.GetInt64();
+        try
+        {
+            return reader.GetInt64();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw Mismatch(index, reader.TokenType, "a 64-bit integer", e);
+        }
     }
 
     /// <summary>The argument at <paramref name="index"/> as a double.</summary>
@@ -184,7 +212,14 @@ public readonly struct SocketIOArguments
     public double GetDouble(int index)
     {
         Utf8JsonReader reader = MoveTo(index);
-        return reader.GetDouble();
+        try
+        {
+            return reader.GetDouble();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw Mismatch(index, reader.TokenType, "a number", e);
+        }
     }
 
     /// <summary>The argument at <paramref name="index"/> as a boolean.</summary>
@@ -193,22 +228,51 @@ public readonly struct SocketIOArguments
     public bool GetBoolean(int index)
     {
         Utf8JsonReader reader = MoveTo(index);
-        return reader.GetBoolean();
+        try
+        {
+            return reader.GetBoolean();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw Mismatch(index, reader.TokenType, "a boolean", e);
+        }
     }
 
     /// <summary>The binary attachment that the argument at <paramref name="index"/> stands for.</summary>
     /// <param name="index">0-based argument index.</param>
     /// <returns>The bytes.</returns>
-    /// <exception cref="InvalidOperationException">The argument is not a binary placeholder.</exception>
+    /// <exception cref="SocketIOBindingException">The argument is not a binary placeholder.</exception>
     public ReadOnlyMemory<byte> GetBytes(int index)
     {
         Utf8JsonReader reader = MoveTo(index);
-        if (!TryReadPlaceholder(ref reader, out int num) || num >= Attachments.Count)
+        if (!TryReadBytes(ref reader, out ReadOnlyMemory<byte> bytes))
         {
-            throw new InvalidOperationException($"Argument {index} is not a binary attachment.");
+            throw new SocketIOBindingException($"Argument {index} is not a binary attachment (it is {Describe(reader.TokenType)}).");
         }
 
-        return Attachments[num];
+        return bytes;
+    }
+
+    /// <summary>
+    /// Reads a binary placeholder (<c>{"_placeholder":true,"num":n}</c>) at the reader's position, wherever it sits in
+    /// an argument's JSON, and gives the attachment it stands for; generated readers call it for <c>byte[]</c> and
+    /// <c>ReadOnlyMemory&lt;byte&gt;</c> members. On success the reader is left on the placeholder's closing brace.
+    /// </summary>
+    /// <param name="reader">A reader over these arguments (from <see cref="CreateReader"/>), on a <see cref="JsonTokenType.StartObject"/>.</param>
+    /// <param name="bytes">The attachment.</param>
+    /// <returns><see langword="false"/> (reader unmoved) when the token is not a placeholder of one of these arguments' attachments.</returns>
+    public bool TryReadBytes(ref Utf8JsonReader reader, out ReadOnlyMemory<byte> bytes)
+    {
+        Utf8JsonReader copy = reader;
+        if (TryReadPlaceholder(ref copy, out int num) && num < Attachments.Count)
+        {
+            reader = copy;
+            bytes = Attachments[num];
+            return true;
+        }
+
+        bytes = default;
+        return false;
     }
 
     /// <summary>
@@ -268,7 +332,7 @@ public readonly struct SocketIOArguments
         {
             if (!reader.Read() || reader.TokenType == JsonTokenType.EndArray)
             {
-                throw new ArgumentOutOfRangeException(nameof(index), index, $"The event has {i} argument(s).");
+                throw new SocketIOBindingException($"Argument {index} is missing: there are {i} argument(s).");
             }
 
             if (i == index)
@@ -280,7 +344,14 @@ public readonly struct SocketIOArguments
         }
     }
 
-    internal static bool TryReadPlaceholder(ref Utf8JsonReader reader, out int num)
+    /// <summary>
+    /// Recognises a binary placeholder <c>{"_placeholder":true,"num":n}</c> at the reader's position (a
+    /// <see cref="JsonTokenType.StartObject"/>) and reads it, leaving the reader on its closing brace.
+    /// </summary>
+    /// <param name="reader">The reader.</param>
+    /// <param name="num">The attachment index.</param>
+    /// <returns><see langword="false"/> (reader unmoved) when the object is not exactly a placeholder.</returns>
+    public static bool TryReadPlaceholder(ref Utf8JsonReader reader, out int num)
     {
         num = -1;
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -321,6 +392,20 @@ public readonly struct SocketIOArguments
         reader = copy;
         return true;
     }
+
+    private static SocketIOBindingException Mismatch(int index, JsonTokenType token, string expected, Exception inner) =>
+        new($"Argument {index} is {Describe(token)}, not {expected}.", inner);
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        _ => token.ToString(),
+    };
 
     private object? ReadObject(ref Utf8JsonReader reader)
     {

@@ -9,6 +9,16 @@ namespace SocketIO.Typed.EngineIO.Protocol;
 /// and shared by every recipient of a broadcast; a reference count returns its pooled buffer after the last
 /// transport has written it.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The ownership rule, everywhere in this library: a method that receives an <see cref="EncodedPacket"/>
+/// (<c>Send</c>, <c>SendWithAckAsync</c>, <c>BroadcastAsync</c>, an adapter's broadcast, a transport's queue)
+/// <b>takes over the caller's reference</b>. It releases that reference once the packet is written, dropped or
+/// refused, and also when it throws. A caller that still needs the packet afterwards (to send it to one more
+/// target, or to keep it) calls <see cref="AddRef"/> first.
+/// </para>
+/// <para>A packet fresh from a factory or from <c>SocketIOPacketWriter.ToPacket</c> holds one reference.</para>
+/// </remarks>
 public sealed class EncodedPacket
 {
     private static readonly ConcurrentQueue<EncodedPacket> s_pool = new();
@@ -16,6 +26,7 @@ public sealed class EncodedPacket
     private static int s_pooledCount;
 
     private byte[] _buffer = [];
+    private int _offset;
     private int _length;
     private ReadOnlyMemory<byte>[] _attachments = [];
     private int _attachmentCount;
@@ -30,6 +41,9 @@ public sealed class EncodedPacket
     /// <summary>The Engine.IO <c>ping</c> packet (<c>2</c>).</summary>
     public static EncodedPacket Ping { get; } = CreateStatic("2"u8);
 
+    /// <summary>The Engine.IO <c>pong</c> packet (<c>3</c>), the client's answer to a ping.</summary>
+    public static EncodedPacket Pong { get; } = CreateStatic("3"u8);
+
     /// <summary>The Engine.IO <c>pong</c> packet answering an upgrade probe (<c>3probe</c>).</summary>
     public static EncodedPacket PongProbe { get; } = CreateStatic("3probe"u8);
 
@@ -40,7 +54,7 @@ public sealed class EncodedPacket
     public static EncodedPacket Close { get; } = CreateStatic("1"u8);
 
     /// <summary>The Engine.IO text packet (type digit included); empty when the packet is binary messages only.</summary>
-    public ReadOnlyMemory<byte> Text => _buffer.AsMemory(0, _length);
+    public ReadOnlyMemory<byte> Text => _buffer.AsMemory(_offset, _length);
 
     /// <summary>The number of binary messages that follow <see cref="Text"/>.</summary>
     public int AttachmentCount => _attachmentCount;
@@ -97,6 +111,19 @@ public sealed class EncodedPacket
         return packet;
     }
 
+    /// <summary>
+    /// Creates a packet that adopts a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the packet writer hands over
+    /// its body buffer with the header written in front of the body, so the text is not copied again).
+    /// </summary>
+    internal static EncodedPacket Adopt(byte[] pooledBuffer, int offset, int length)
+    {
+        EncodedPacket packet = Rent(0);
+        packet._buffer = pooledBuffer;
+        packet._offset = offset;
+        packet._length = length;
+        return packet;
+    }
+
     internal void AddAttachment(ReadOnlyMemory<byte> data)
     {
         if (_attachmentCount == _attachments.Length)
@@ -143,6 +170,7 @@ public sealed class EncodedPacket
         }
 
         _buffer = [];
+        _offset = 0;
         _length = 0;
         Array.Clear(_attachments, 0, _attachmentCount);
         _attachmentCount = 0;

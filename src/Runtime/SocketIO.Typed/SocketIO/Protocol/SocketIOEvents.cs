@@ -5,16 +5,6 @@ namespace SocketIO.Typed.SocketIO.Protocol;
 /// <summary>Encoding of untyped events, shared by the server and the client.</summary>
 internal static class SocketIOEvents
 {
-    /// <summary>Throws for the names socket.io reserves (<c>connect</c>, <c>disconnect</c>, …).</summary>
-    public static void ThrowIfReserved(string eventName)
-    {
-        ArgumentNullException.ThrowIfNull(eventName);
-        if (eventName is "connect" or "connect_error" or "disconnect" or "disconnecting" or "newListener" or "removeListener")
-        {
-            throw new ArgumentException($"'{eventName}' is a reserved event name.", nameof(eventName));
-        }
-    }
-
     /// <summary>Encodes an event whose arguments are plain values.</summary>
     public static EncodedPacket Encode(string eventName, object?[] args, string ns, long ackId)
     {
@@ -50,5 +40,14 @@ internal static class SocketIOEvents
         {
             SocketIOPacketWriter.Return(writer);
         }
+    }
+
+    /// <summary>Writes the ack argument that answers an event whose arguments could not be bound: <c>{"error":"binding","message":"…"}</c>.</summary>
+    public static void WriteBindingError(SocketIOPacketWriter writer, string? message)
+    {
+        writer.Json.WriteStartObject();
+        writer.Json.WriteString("error"u8, "binding"u8);
+        writer.Json.WriteString("message"u8, message ?? "The arguments could not be read.");
+        writer.Json.WriteEndObject();
     }
 }

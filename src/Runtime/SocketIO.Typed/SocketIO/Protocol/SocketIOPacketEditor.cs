@@ -49,6 +49,52 @@ internal static class SocketIOPacketEditor
     }
 
     /// <summary>
+    /// A copy of an event packet that carries <paramref name="ackId"/> in its header (the packet itself carries none):
+    /// the client's retries turn every emit into one that asks for an acknowledgement. Attachments are shared.
+    /// </summary>
+    /// <param name="packet">An EVENT or BINARY_EVENT packet, Engine.IO prefix included.</param>
+    /// <param name="ackId">The id.</param>
+    /// <returns>A new packet holding one reference; the caller keeps (and releases) its own.</returns>
+    /// <exception cref="ArgumentException">The packet is not an event, or already has an ack id.</exception>
+    public static EncodedPacket WithAckId(EncodedPacket packet, long ackId)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(ackId);
+        ReadOnlySpan<byte> text = packet.Text.Span;
+        if (text.IsEmpty || text[0] != (byte)'0' + (byte)EngineIOPacketType.Message ||
+            SocketIOParser.TryParse(text[1..], out SocketIOPacket header) != SocketIOParseError.None ||
+            header.Type is not (SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent) || header.HasAckId)
+        {
+            throw new ArgumentException("Only an event packet without an ack id can be given one.", nameof(packet));
+        }
+
+        int split = 1 + header.PayloadStart;
+        Span<byte> digits = stackalloc byte[20];
+        ackId.TryFormat(digits, out int n, default, System.Globalization.CultureInfo.InvariantCulture);
+        byte[]? rented = null;
+        Span<byte> head = split + n <= 512 ? stackalloc byte[split + n] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(split + n));
+        try
+        {
+            text[..split].CopyTo(head);
+            digits[..n].CopyTo(head[split..]);
+            EncodedPacket copy = EncodedPacket.Create(head[..(split + n)], text[split..]);
+            for (int i = 0; i < packet.AttachmentCount; i++)
+            {
+                copy.AddAttachment(packet.GetAttachment(i));
+            }
+
+            copy.SetCompress(packet.Compress);
+            return copy;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
     /// A copy of an event packet with one more string argument at the end (socket.io stores the recovery offset
     /// there, so clients remember the last packet they processed). The attachments are shared, not copied.
     /// </summary>

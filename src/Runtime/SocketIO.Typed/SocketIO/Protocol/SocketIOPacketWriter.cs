@@ -31,7 +31,11 @@ public sealed class SocketIOPacketWriter
         SkipValidation = true,
     };
 
-    private readonly PooledBufferWriter _body = new();
+    // Room left in front of the body for the header (type, attachment count, namespace, ack id), so finishing a
+    // packet writes the header in place and hands the buffer over instead of copying the body.
+    private const int HeaderReserve = 64;
+
+    private readonly PooledBufferWriter _body = new(HeaderReserve + 256);
     private readonly Utf8JsonWriter _json;
     private readonly List<ReadOnlyMemory<byte>> _attachments = [];
     private bool _ack;
@@ -39,6 +43,7 @@ public sealed class SocketIOPacketWriter
     /// <summary>Creates a writer; prefer <see cref="Rent"/>.</summary>
     public SocketIOPacketWriter()
     {
+        _body.Reset(HeaderReserve);
         _json = new Utf8JsonWriter(_body, s_writerOptions);
     }
 
@@ -88,6 +93,28 @@ public sealed class SocketIOPacketWriter
         Reset();
         _json.WriteStartArray();
         _json.WriteStringValue(utf8EventName);
+    }
+
+    /// <summary>
+    /// Starts an event whose name was encoded once, for example by a generated proxy:
+    /// <c>static readonly JsonEncodedText s_join = JsonEncodedText.Encode("join")</c>. Nothing is escaped per call.
+    /// </summary>
+    /// <param name="eventName">The pre-encoded event name.</param>
+    public void BeginEvent(JsonEncodedText eventName)
+    {
+        Reset();
+        _json.WriteStartArray();
+        _json.WriteStringValue(eventName);
+    }
+
+    /// <summary>Encodes an event name once, escaped as this writer escapes strings (as <c>JSON.stringify</c> would).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <returns>The encoded name, for <see cref="BeginEvent(JsonEncodedText)"/>.</returns>
+    /// <exception cref="ArgumentException">The name is one socket.io reserves.</exception>
+    public static JsonEncodedText EncodeEventName(string eventName)
+    {
+        SocketIOEventNames.ThrowIfReserved(eventName);
+        return JsonEncodedText.Encode(eventName, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
     }
 
     /// <summary>Starts an acknowledgement: <c>[</c>.</summary>
@@ -285,12 +312,30 @@ public sealed class SocketIOPacketWriter
 
                 _json.WriteEndArray();
                 break;
+            case TimeSpan or CancellationToken:
+                // The usual slip: a timeout or token meant for EmitWithAckAsync that fell into its params arguments.
+                throw new ArgumentException(
+                    $"A {value.GetType().Name} is not an event argument: pass it to the EmitWithAckAsync overload that takes it " +
+                    "(EmitWithAckAsync(name, timeout, …) or EmitWithAckAsync(name, cancellationToken, …)).",
+                    nameof(value));
             default:
                 throw new ArgumentException(
                     $"Cannot write a value of type '{value.GetType().FullName}' without reflection. Pass it as " +
                     "SocketIOJsonValue.Create(value, MyJsonContext.Default.MyType), a JsonElement or a JsonNode.",
                     nameof(value));
         }
+    }
+
+    /// <summary>Renders a plain value (see <see cref="WriteValue(object?)"/>) as a JSON document, binary values as placeholders.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The document.</returns>
+    internal static JsonDocument RenderValue(object? value)
+    {
+        var writer = new SocketIOPacketWriter();
+        writer.BeginRaw();
+        writer.WriteValue(value);
+        writer._json.Flush();
+        return JsonDocument.Parse(writer._body.WrittenMemory.ToArray());
     }
 
     /// <summary>Writes a string (or null) without boxing.</summary>
@@ -393,7 +438,21 @@ public sealed class SocketIOPacketWriter
             n += written;
         }
 
-        EncodedPacket packet = EncodedPacket.Create(header[..n], _body.WrittenSpan);
+        EncodedPacket packet;
+        Span<byte> prefix = _body.Prefix;
+        if (n <= prefix.Length)
+        {
+            // The usual case: the header goes right in front of the body and the packet adopts the buffer.
+            header[..n].CopyTo(prefix[^n..]);
+            int length = n + _body.WrittenCount;
+            packet = EncodedPacket.Adopt(_body.DetachBuffer(), prefix.Length - n, length);
+        }
+        else
+        {
+            // A namespace too long for the reserved room: one copy.
+            packet = EncodedPacket.Create(header[..n], _body.WrittenSpan);
+        }
+
         foreach (ReadOnlyMemory<byte> attachment in _attachments)
         {
             packet.AddAttachment(attachment);
@@ -405,8 +464,8 @@ public sealed class SocketIOPacketWriter
 
     private void Reset()
     {
+        _body.Reset(HeaderReserve);
         _json.Reset(_body);
-        _body.Reset();
         _attachments.Clear();
         _ack = false;
     }

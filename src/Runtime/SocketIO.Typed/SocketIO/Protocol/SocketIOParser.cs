@@ -167,7 +167,11 @@ public static class SocketIOParser
                 nameStart = payloadStart + (int)reader.TokenStartIndex + (reader.TokenType == JsonTokenType.String ? 1 : 0);
                 nameLength = reader.ValueSpan.Length;
                 nameEscaped = reader.ValueIsEscaped;
-                if (reader.TokenType == JsonTokenType.String && !nameEscaped && IsReserved(reader.ValueSpan))
+                // socket.io-parser compares the decoded name, so an escaped spelling of a reserved name is refused too.
+                if (reader.TokenType == JsonTokenType.String &&
+                    (nameEscaped
+                        ? SocketIOEventNames.IsReservedJsonString(text.Slice(payloadStart + (int)reader.TokenStartIndex, nameLength + 2))
+                        : SocketIOEventNames.IsReserved(reader.ValueSpan)))
                 {
                     SkipToEnd(ref reader);
                     return SocketIOParseError.InvalidPayload;
@@ -208,10 +212,6 @@ public static class SocketIOParser
 
         return offset;
     }
-
-    internal static bool IsReserved(ReadOnlySpan<byte> name) =>
-        name.SequenceEqual("connect"u8) || name.SequenceEqual("connect_error"u8) || name.SequenceEqual("disconnect"u8) ||
-        name.SequenceEqual("disconnecting"u8) || name.SequenceEqual("newListener"u8) || name.SequenceEqual("removeListener"u8);
 
     private static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';
 
