@@ -71,6 +71,9 @@ public class SocketIOParserTests
     [InlineData("2[{}]", SocketIOParseError.InvalidPayload)]               // ... whose first element is a name
     [InlineData("2[\"connect\"]", SocketIOParseError.InvalidPayload)]      // reserved names
     [InlineData("2[\"disconnecting\",1]", SocketIOParseError.InvalidPayload)]
+    [InlineData("2[\"\\u0063onnect\"]", SocketIOParseError.InvalidPayload)]   // socket.io-parser compares the decoded name
+    [InlineData("2[\"newListen\\u0065r\",1]", SocketIOParseError.InvalidPayload)]
+    [InlineData("2[\"remove\\u004cistener\"]", SocketIOParseError.InvalidPayload)]
     [InlineData("2abc[\"foo\"]", SocketIOParseError.InvalidJson)]          // suite: invalid ack id
     [InlineData("2[\"foo\"", SocketIOParseError.InvalidJson)]
     [InlineData("2[\"foo\"] x", SocketIOParseError.InvalidJson)]
