@@ -214,6 +214,7 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
         using var other = new HttpRequestMessage(HttpMethod.Get, "/socket.io/?EIO=4&transport=polling");
         other.Headers.Add("Origin", "https://evil.example");
         response = await _http.SendAsync(other);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
     }
 

@@ -83,6 +83,15 @@ public sealed class EngineIOServer : IAsyncDisposable
             return;
         }
 
+        if (!IsOriginAllowed(context))
+        {
+            // As python-engineio: a browser page from an origin that is not allowed gets nothing, on any transport
+            // (CORS headers alone do not stop a cross-site WebSocket or a simple POST).
+            EngineIOServerLog.OriginRefused(Logger, context.Request.Headers.Origin.ToString());
+            await WriteErrorAsync(context, EngineIOErrorCode.Forbidden, "Origin not allowed").ConfigureAwait(false);
+            return;
+        }
+
         if (_shuttingDown)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -294,6 +303,27 @@ public sealed class EngineIOServer : IAsyncDisposable
 
         response.ContentLength = body.WrittenCount;
         await response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // A request without Origin comes from a non-browser client and is served. A browser's request is served when its
+    // origin is the server's own (scheme, host and port of the request), is in the allow-list, or the list has "*".
+    private bool IsOriginAllowed(HttpContext context)
+    {
+        string? origin = context.Request.Headers.Origin;
+        if (string.IsNullOrEmpty(origin))
+        {
+            return true;
+        }
+
+        IList<string> allowed = Options.Cors.AllowedOrigins;
+        if (allowed.Contains("*") || allowed.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        HttpRequest request = context.Request;
+        string self = request.Scheme + "://" + request.Host.Value;
+        return string.Equals(origin, self, StringComparison.OrdinalIgnoreCase);
     }
 
     // CORS as the cors middleware configured by engine.io does it; returns whether the request may be answered.

@@ -30,4 +30,7 @@ internal static partial class EngineIOServerLog
 
     [LoggerMessage(9, LogLevel.Warning, "Engine.IO session {Sid} has more than {Max} packets waiting (a slow or vanished client); closing it")]
     public static partial void QueueFull(ILogger logger, string sid, int max);
+
+    [LoggerMessage(10, LogLevel.Information, "Engine.IO request refused: origin {Origin} is not allowed (EngineIO.Cors.AllowedOrigins)")]
+    public static partial void OriginRefused(ILogger logger, string origin);
 }

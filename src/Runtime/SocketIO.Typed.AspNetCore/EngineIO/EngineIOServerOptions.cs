@@ -76,7 +76,13 @@ public sealed class EngineIOServerOptions
 /// <summary>CORS settings of an Engine.IO server.</summary>
 public sealed class EngineIOCorsOptions
 {
-    /// <summary>Origins allowed to connect from a browser; <c>*</c> allows any. Empty (the default) sends no CORS headers.</summary>
+    /// <summary>
+    /// Origins (for example <c>https://example.org</c>) whose browser pages may connect, besides the server's own origin;
+    /// <c>*</c> allows any. A request that carries an <c>Origin</c> header from anywhere else is refused with 403 on
+    /// every transport (handshake, later requests, WebSocket upgrade); a request without one (a non-browser client) is
+    /// served. The server's own origin is the request's scheme, host and port: behind a proxy, use ASP.NET Core's
+    /// forwarded headers middleware so they are the public ones. Allowed cross-origin requests get CORS headers.
+    /// </summary>
     public IList<string> AllowedOrigins { get; } = [];
 
     /// <summary>Whether browsers may send credentials (cookies); the allowed origin is then echoed instead of <c>*</c>.</summary>
