@@ -56,6 +56,9 @@ internal sealed class InteropServer : IAsyncDisposable
     /// <summary>Runs one scenario of <c>node/client.mjs</c> against this server.</summary>
     public Task<JsonElement> RunClientAsync(string scenario, string transport) => NodeClient.RunAsync(scenario, Url, transport, _output);
 
+    /// <summary>Runs one scenario of <c>python/client.py</c> (python-socketio) against this server.</summary>
+    public Task<JsonElement> RunPythonClientAsync(string scenario, string transport) => PythonClient.RunAsync(scenario, Url, transport, _output);
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

@@ -31,10 +31,18 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Uri Url => Http.BaseAddress!;
 
-    public static async Task<TestServer> StartAsync(Action<SocketIOServerOptions>? configure = null, Action<SocketIOServer>? map = null)
+    public static async Task<TestServer> StartAsync(
+        Action<SocketIOServerOptions>? configure = null,
+        Action<SocketIOServer>? map = null,
+        Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? kestrel = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (kestrel is not null)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel);
+        }
+
         builder.Logging.ClearProviders();
         var logs = new RecordingLoggerProvider();
         builder.Logging.AddProvider(logs);

@@ -45,6 +45,9 @@ public sealed class EngineIOSocket
     private bool _closeStarted;
     private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Cancelled when the session closes: a polling POST still reading its body is cut with it (as engine.io does).
+    private readonly CancellationTokenSource _sessionClosed = new();
+
     internal EngineIOSocket(EngineIOServer server, string id, bool webSocket, EngineIORequestInfo request)
     {
         _server = server;
@@ -228,6 +231,7 @@ public sealed class EngineIOSocket
         }
 
         CancelQuietly(pendingGet);
+        CancelQuietly(_sessionClosed);
         if (IsWebSocket || !graceful)
         {
             FinalizeSession();
@@ -499,6 +503,7 @@ public sealed class EngineIOSocket
         }
 
         byte[]? buffer = null;
+        CancellationTokenSource? reading = null;
         try
         {
             if (context.Request.ContentType?.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase) == true)
@@ -520,6 +525,7 @@ public sealed class EngineIOSocket
             }
 
             buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(declared ?? ReceiveChunk, max) + 1);
+            reading = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _sessionClosed.Token);
             int length = 0;
             while (true)
             {
@@ -536,7 +542,7 @@ public sealed class EngineIOSocket
                     buffer = bigger;
                 }
 
-                int read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                int read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), reading.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
@@ -576,16 +582,40 @@ public sealed class EngineIOSocket
             context.Response.ContentLength = 2;
             await context.Response.Body.WriteAsync(s_ok, context.RequestAborted).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_sessionClosed.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The session closed while the body was still arriving: the request ends with it (engine.io destroys it).
+            context.Abort();
+        }
         catch (OperationCanceledException)
         {
             // The client aborted its POST; what was not fully received is not processed.
         }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e)
+        {
+            // Kestrel cut the body (too slow, too large): the client gets that status, not a 200, and the session,
+            // which lost data, closes.
+            EngineIOServerLog.TransportError(_logger, e, Id);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = e.StatusCode;
+            }
+
+            CloseCore("transport error", graceful: false, EncodedPacket.Close);
+        }
         catch (IOException e)
         {
             EngineIOServerLog.TransportError(_logger, e, Id);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            }
+
+            CloseCore("transport error", graceful: false, EncodedPacket.Close);
         }
         finally
         {
+            reading?.Dispose();
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);

@@ -23,12 +23,13 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
     private long _lastViolationLog = long.MinValue;
 
     // Parses packets and puts binary packets back together with their attachments.
-    private readonly SocketIOPacketAssembler _assembler = new();
+    private readonly SocketIOPacketAssembler _assembler;
 
     public SocketIOConnection(SocketIOServer server, EngineIOSocket engine)
     {
         _server = server;
         Engine = engine;
+        _assembler = new SocketIOPacketAssembler(server.Options.MaxAttachments, server.Options.EngineIO.MaxHttpBufferSize);
         _connectTimer = server.Options.EngineIO.TimeProvider.CreateTimer(
             static s => ((SocketIOConnection)s!).OnConnectTimeout(), this, server.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
     }

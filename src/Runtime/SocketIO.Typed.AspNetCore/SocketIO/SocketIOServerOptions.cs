@@ -32,6 +32,13 @@ public sealed class SocketIOServerOptions
     /// </summary>
     public int MaxProtocolViolations { get; set; } = 100;
 
+    /// <summary>
+    /// The most binary attachments one received packet may declare (default 10, socket.io-parser's
+    /// <c>maxAttachments</c>). A packet with more, or whose attachments together exceed
+    /// <see cref="EngineIOServerOptions.MaxHttpBufferSize"/> bytes, closes the connection with <c>parse error</c>.
+    /// </summary>
+    public int MaxAttachments { get; set; } = 10;
+
     /// <summary>Connection state recovery (socket.io 4.6); <see langword="null"/> (the default) disables it.</summary>
     public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }
 }

@@ -25,7 +25,7 @@ public sealed class SocketIOClient : IAsyncDisposable
     private readonly Dictionary<string, SocketIOClientSocket> _sockets = new(StringComparer.Ordinal);
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly SocketIOPacketAssembler _assembler = new();
+    private readonly SocketIOPacketAssembler _assembler;
     private readonly Random _random = new();
     private EngineHandler? _current;
     private EngineIOClient? _engine;
@@ -47,6 +47,7 @@ public sealed class SocketIOClient : IAsyncDisposable
             ? new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }
             : new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         DefaultNamespace = uri.AbsolutePath is "" or "/" ? "/" : uri.AbsolutePath.TrimEnd('/');
+        _assembler = new SocketIOPacketAssembler(Options.MaxAttachments, Options.MaxAttachmentBytes);
     }
 
     /// <summary>The server URI.</summary>

@@ -101,6 +101,15 @@ public sealed class SocketIOClientOptions
     /// </summary>
     public SocketIO.SocketIOBindingFailureAck BindingFailureAck { get; set; }
 
+    /// <summary>
+    /// The most binary attachments one received packet may declare (default 10, socket.io-parser's <c>maxAttachments</c>);
+    /// a packet with more closes the connection with <c>parse error</c> (then the client reconnects).
+    /// </summary>
+    public int MaxAttachments { get; set; } = 10;
+
+    /// <summary>The most bytes one received binary packet may hold, text and attachments together (default 100 MB); more closes the connection with <c>parse error</c>.</summary>
+    public long MaxAttachmentBytes { get; set; } = 100_000_000;
+
     /// <summary>The HTTP handler for polling requests (proxies, TLS, cookies); the client does not dispose it.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
 

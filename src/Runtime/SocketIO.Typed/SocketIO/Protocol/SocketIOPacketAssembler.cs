@@ -20,9 +20,21 @@ internal enum SocketIOAssembleResult
 /// </summary>
 internal sealed class SocketIOPacketAssembler
 {
+    private readonly int _maxAttachments;
+    private readonly long _maxPendingBytes;
     private byte[]? _pendingText;
     private SocketIOPacket _pendingHeader;
     private List<ReadOnlyMemory<byte>>? _pendingAttachments;
+    private long _pendingBytes;
+
+    /// <summary>Creates an assembler with limits on what one binary packet may hold while it is put together.</summary>
+    /// <param name="maxAttachments">The most attachments one packet may declare (socket.io-parser's <c>maxAttachments</c>, 10 by default there).</param>
+    /// <param name="maxPendingBytes">The most bytes (packet text and attachments) one binary packet may hold before it is complete.</param>
+    public SocketIOPacketAssembler(int maxAttachments, long maxPendingBytes)
+    {
+        _maxAttachments = maxAttachments;
+        _maxPendingBytes = maxPendingBytes;
+    }
 
     /// <summary>Takes one message.</summary>
     /// <param name="data">The message (valid during the call only).</param>
@@ -52,6 +64,15 @@ internal sealed class SocketIOPacketAssembler
                 return SocketIOAssembleResult.Error;
             }
 
+            _pendingBytes += data.Length;
+            if (_pendingBytes > _maxPendingBytes)
+            {
+                // Without a bound a peer could make the other side keep any amount of memory for a packet it never finishes.
+                Reset();
+                error = $"the attachments of a binary packet exceed {_maxPendingBytes} bytes";
+                return SocketIOAssembleResult.Error;
+            }
+
             _pendingAttachments.Add(data.ToArray());
             if (_pendingAttachments.Count < _pendingHeader.Attachments)
             {
@@ -63,6 +84,7 @@ internal sealed class SocketIOPacketAssembler
             attachments = _pendingAttachments;
             _pendingText = null;
             _pendingAttachments = null;
+            _pendingBytes = 0;
             return SocketIOAssembleResult.Packet;
         }
 
@@ -81,8 +103,21 @@ internal sealed class SocketIOPacketAssembler
             return SocketIOAssembleResult.Error;
         }
 
+        if (header.Attachments > _maxAttachments)
+        {
+            error = $"{header.Attachments} attachments declared, at most {_maxAttachments} allowed";
+            return SocketIOAssembleResult.Error;
+        }
+
         if (header.Attachments > 0)
         {
+            if (data.Length > _maxPendingBytes)
+            {
+                error = $"the attachments of a binary packet exceed {_maxPendingBytes} bytes";
+                return SocketIOAssembleResult.Error;
+            }
+
+            _pendingBytes = data.Length;
             _pendingText = data.ToArray();
             _pendingHeader = header;
             _pendingAttachments = new List<ReadOnlyMemory<byte>>(header.Attachments);
@@ -98,5 +133,6 @@ internal sealed class SocketIOPacketAssembler
     {
         _pendingText = null;
         _pendingAttachments = null;
+        _pendingBytes = 0;
     }
 }
