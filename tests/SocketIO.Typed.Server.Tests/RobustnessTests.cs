@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using SocketIO.Typed.AspNetCore.EngineIO;
@@ -108,5 +109,114 @@ public sealed class RobustnessTests
         string answer = await ReadToEndAsync(post);
         Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
         Assert.False(server.Io.EngineIO.TryGetSession(peer.Sid, out _));
+    }
+
+    [Fact]
+    public async Task The_json_depth_limit_is_an_option()
+    {
+        string deep = new string('[', 100) + new string(']', 100);
+        var depths = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TestServer roomy = await TestServer.StartAsync(o => o.MaxJsonDepth = 200, io => io.OnConnection(socket =>
+            socket.On("deep", ctx =>
+            {
+                int depth = 0;
+                for (System.Text.Json.JsonElement e = ctx.Arguments.GetElement(0); e.ValueKind == System.Text.Json.JsonValueKind.Array && e.GetArrayLength() > 0; e = e[0])
+                {
+                    depth++;
+                }
+
+                depths.TrySetResult(depth);
+            })));
+        PollingPeer peer = await roomy.Peer().OpenAsync();
+        await peer.ConnectAsync();
+        await peer.PostAsync($"42[\"deep\",{deep}]");
+        Assert.Equal(99, await depths.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // The default (64) refuses it as malformed.
+        await using TestServer strict = await TestServer.StartAsync();
+        PollingPeer other = await strict.Peer().OpenAsync();
+        await other.ConnectAsync();
+        await other.PostAsync($"42[\"deep\",{deep}]");
+        await AssertClosedAsync(strict, other);
+    }
+
+    private static async Task<ClientWebSocket> OpenWebSocketAsync(TestServer server)
+    {
+        var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://{server.Url.Authority}/socket.io/?EIO=4&transport=websocket"), CancellationToken.None);
+        byte[] buffer = new byte[1024];
+        WebSocketReceiveResult open = await ws.ReceiveAsync(buffer, CancellationToken.None);
+        Assert.Equal((byte)'0', buffer[0]);
+        Assert.True(open.EndOfMessage);
+        return ws;
+    }
+
+    // Receives until the server's close frame, answers it, and returns the close status: a reset would throw instead.
+    private static async Task<WebSocketCloseStatus?> CloseCleanlyAsync(ClientWebSocket ws)
+    {
+        byte[] buffer = new byte[4096];
+        while (true)
+        {
+            WebSocketReceiveResult result = await ws.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                return result.CloseStatus;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_protocol_error_over_WebSocket_ends_with_a_clean_close_even_with_unread_data()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using ClientWebSocket ws = await OpenWebSocketAsync(server);
+        await ws.SendAsync("40"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        // A client ping is invalid over EIO4; much more data follows before the client reads anything.
+        await ws.SendAsync("2"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        byte[] filler = Encoding.ASCII.GetBytes("42[\"x\",\"" + new string('f', 8000) + "\"]");
+        for (int i = 0; i < 64; i++)
+        {
+            await ws.SendAsync(filler, WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await CloseCleanlyAsync(ws));
+    }
+
+    [Fact]
+    public async Task An_empty_WebSocket_text_frame_closes_the_session_as_a_parse_error()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using ClientWebSocket ws = await OpenWebSocketAsync(server);
+        await ws.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Text, true, CancellationToken.None);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await CloseCleanlyAsync(ws));
+        Assert.Contains(server.Logs.Entries, e => e.EventId == 5);
+        Assert.Equal(0, server.Io.EngineIO.SessionCount);
+    }
+
+    [Fact]
+    public async Task Events_waiting_for_slow_connection_handlers_are_bounded()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        await using TestServer server = await TestServer.StartAsync(o => o.MaxEventsBeforeReady = 3, io => io.Sockets.OnConnection(async socket =>
+        {
+            socket.On("n", ctx => seen.Enqueue(ctx.Arguments.GetInt32(0)));
+            await release.Task;
+        }));
+        PollingPeer peer = await server.Peer().OpenAsync();
+        await peer.ConnectAsync();
+        await peer.PostAsync(string.Join('\u001e', Enumerable.Range(1, 5).Select(i => $"42[\"n\",{i}]")));
+        Assert.Equal(2, server.Io.ProtocolViolationCount);
+
+        release.TrySetResult();
+        await peer.PostAsync("42[\"n\",6]");
+        for (int i = 0; i < 200 && seen.Count < 4; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal([1, 2, 3, 6], seen);
     }
 }

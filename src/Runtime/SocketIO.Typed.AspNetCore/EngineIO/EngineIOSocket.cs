@@ -772,6 +772,21 @@ public sealed class EngineIOSocket
                     break;
                 }
 
+                if (result.EndOfMessage)
+                {
+                    // An empty message: the zero-byte read consumed it whole. An empty text frame is no Engine.IO
+                    // packet (engine.io closes the session); an empty binary message is an empty attachment.
+                    if (result.MessageType == WebSocketMessageType.Text)
+                    {
+                        EngineIOServerLog.MalformedPacket(_logger, Id);
+                        reason = "parse error";
+                        break;
+                    }
+
+                    OnPacket(EngineIOPacketType.Message, ReadOnlyMemory<byte>.Empty, isBinary: true);
+                    continue;
+                }
+
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
                 try
                 {
@@ -846,6 +861,37 @@ public sealed class EngineIOSocket
         }
 
         CloseCore(reason, graceful: false, null);
+        if (reason is "parse error" || (reason is "transport error" && webSocket.State == WebSocketState.CloseSent))
+        {
+            // The session ended on the peer's fault with data of the peer maybe still unread: read (and drop) until the
+            // peer answers the close frame, so the connection ends with a clean close instead of a TCP reset.
+            await DrainUntilClosedAsync(webSocket).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DrainUntilClosedAsync(WebSocket webSocket)
+    {
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+        using var limit = new CancellationTokenSource(_options.PingTimeout, _options.TimeProvider);
+        try
+        {
+            while (webSocket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                ValueWebSocketReceiveResult result = await webSocket.ReceiveAsync(scratch.AsMemory(), limit.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (IsTransportFailure(e))
+        {
+            // The peer went away or did not close in time (the socket is aborted then): nothing more to read.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>From now on the queue goes out over <paramref name="webSocket"/>; the task ends after the close frame.</summary>

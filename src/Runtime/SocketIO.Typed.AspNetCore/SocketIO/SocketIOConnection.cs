@@ -29,7 +29,7 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
     {
         _server = server;
         Engine = engine;
-        _assembler = new SocketIOPacketAssembler(server.Options.MaxAttachments, server.Options.EngineIO.MaxHttpBufferSize);
+        _assembler = new SocketIOPacketAssembler(server.Options.MaxAttachments, server.Options.EngineIO.MaxHttpBufferSize, server.Options.MaxJsonDepth);
         _connectTimer = server.Options.EngineIO.TimeProvider.CreateTimer(
             static s => ((SocketIOConnection)s!).OnConnectTimeout(), this, server.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
     }
@@ -103,7 +103,7 @@ internal sealed class SocketIOConnection : IEngineIOSocketHandler
             JsonElement auth = s_emptyAuth;
             if (packet.PayloadLength > 0)
             {
-                var reader = new Utf8JsonReader(text.Slice(packet.PayloadStart, packet.PayloadLength));
+                var reader = new Utf8JsonReader(text.Slice(packet.PayloadStart, packet.PayloadLength), new JsonReaderOptions { MaxDepth = _server.Options.MaxJsonDepth });
                 auth = JsonElement.ParseValue(ref reader);
             }
 

@@ -39,6 +39,19 @@ public sealed class SocketIOServerOptions
     /// </summary>
     public int MaxAttachments { get; set; } = 10;
 
+    /// <summary>
+    /// The deepest JSON nesting a received packet may have (default 64, System.Text.Json's default; 0 means 64). A
+    /// deeper packet is malformed: the connection closes with <c>parse error</c>, as for any malformed packet.
+    /// </summary>
+    public int MaxJsonDepth { get; set; } = 64;
+
+    /// <summary>
+    /// Events that arrive while a socket's (asynchronous) connection handlers still run wait for them, so no event beats
+    /// its handler; at most this many per socket (default 1000). Each event beyond it is dropped and counted as a
+    /// protocol violation (see <see cref="MaxProtocolViolations"/>).
+    /// </summary>
+    public int MaxEventsBeforeReady { get; set; } = 1000;
+
     /// <summary>Connection state recovery (socket.io 4.6); <see langword="null"/> (the default) disables it.</summary>
     public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }
 }

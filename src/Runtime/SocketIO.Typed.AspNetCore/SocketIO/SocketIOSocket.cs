@@ -550,7 +550,15 @@ public sealed class SocketIOSocket
             {
                 if (!_ready)
                 {
-                    (_early ??= new()).Enqueue((text.ToArray(), header, attachments));
+                    _early ??= new();
+                    if (_early.Count >= Namespace.Server.Options.MaxEventsBeforeReady)
+                    {
+                        // A documented drop: a client that floods a socket whose connection handlers have not finished.
+                        _connection.ReportViolation($"more than {Namespace.Server.Options.MaxEventsBeforeReady} events before the connection handlers of socket {Id} finished; dropped");
+                        return;
+                    }
+
+                    _early.Enqueue((text.ToArray(), header, attachments));
                     return;
                 }
             }
@@ -565,7 +573,7 @@ public sealed class SocketIOSocket
         int length = header.PayloadLength;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
         text.Slice(header.PayloadStart, length).CopyTo(buffer);
-        var arguments = new SocketIOArguments(buffer.AsMemory(0, length), 1, header.ArgumentsStart - header.PayloadStart, attachments);
+        var arguments = new SocketIOArguments(buffer.AsMemory(0, length), 1, header.ArgumentsStart - header.PayloadStart, attachments, Namespace.Server.Options.MaxJsonDepth);
         ReadOnlyMemory<byte> name = header.EventNameEscaped
             ? Encoding.UTF8.GetBytes(SocketIOOutgoing.DecodeEventName(text, header))
             : buffer.AsMemory(header.EventNameStart - header.PayloadStart, header.EventNameLength);
@@ -687,7 +695,7 @@ public sealed class SocketIOSocket
 
         // The waiting caller keeps the arguments, so they own their memory.
         byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
-        pending.Complete(Id, new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments));
+        pending.Complete(Id, new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments, Namespace.Server.Options.MaxJsonDepth));
     }
 
     internal void RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector) => _acks.Add(ackId, new BroadcastAck(collector));

@@ -47,7 +47,7 @@ public sealed class SocketIOClient : IAsyncDisposable
             ? new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }
             : new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         DefaultNamespace = uri.AbsolutePath is "" or "/" ? "/" : uri.AbsolutePath.TrimEnd('/');
-        _assembler = new SocketIOPacketAssembler(Options.MaxAttachments, Options.MaxAttachmentBytes);
+        _assembler = new SocketIOPacketAssembler(Options.MaxAttachments, Options.MaxAttachmentBytes, Options.MaxJsonDepth);
     }
 
     /// <summary>The server URI.</summary>

@@ -110,6 +110,9 @@ public sealed class SocketIOClientOptions
     /// <summary>The most bytes one received binary packet may hold, text and attachments together (default 100 MB); more closes the connection with <c>parse error</c>.</summary>
     public long MaxAttachmentBytes { get; set; } = 100_000_000;
 
+    /// <summary>The deepest JSON nesting a received packet may have (default 64; 0 means 64); deeper closes the connection with <c>parse error</c>.</summary>
+    public int MaxJsonDepth { get; set; } = 64;
+
     /// <summary>The HTTP handler for polling requests (proxies, TLS, cookies); the client does not dispose it.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
 

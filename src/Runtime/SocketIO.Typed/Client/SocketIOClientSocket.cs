@@ -501,7 +501,7 @@ public sealed class SocketIOClientSocket
     {
         // The arguments own their bytes: handlers may keep them.
         byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
-        var arguments = new SocketIOArguments(payload, 1, header.ArgumentsStart - header.PayloadStart, attachments);
+        var arguments = new SocketIOArguments(payload, 1, header.ArgumentsStart - header.PayloadStart, attachments, _client.Options.MaxJsonDepth);
         ReadOnlyMemory<byte> name = header.EventNameEscaped
             ? Encoding.UTF8.GetBytes(SocketIOOutgoing.DecodeEventName(text, header))
             : payload.AsMemory(header.EventNameStart - header.PayloadStart, header.EventNameLength);
@@ -630,7 +630,7 @@ public sealed class SocketIOClientSocket
         }
 
         byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
-        pending.Complete(null, new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments));
+        pending.Complete(null, new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments, _client.Options.MaxJsonDepth));
     }
 
     // ------------------------------------------------------------------ handlers

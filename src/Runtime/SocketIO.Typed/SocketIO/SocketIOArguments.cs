@@ -20,19 +20,22 @@ public readonly struct SocketIOArguments
     private readonly int _innerStart;
     private readonly int _innerEnd;
     private readonly IReadOnlyList<ReadOnlyMemory<byte>>? _attachments;
+    private readonly int _maxDepth;
 
     /// <summary>Creates arguments over a JSON array of which the first <paramref name="skip"/> elements are not arguments.</summary>
     /// <param name="array">A JSON array, validated by the caller.</param>
     /// <param name="skip">Leading elements to skip (1 for an event: its name).</param>
     /// <param name="innerStart">Offset of the first argument (or of the closing bracket when there is none).</param>
     /// <param name="attachments">The binary attachments, in placeholder order.</param>
-    internal SocketIOArguments(ReadOnlyMemory<byte> array, int skip, int innerStart, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    /// <param name="maxDepth">The deepest JSON nesting readers accept (0: System.Text.Json's default, 64).</param>
+    internal SocketIOArguments(ReadOnlyMemory<byte> array, int skip, int innerStart, IReadOnlyList<ReadOnlyMemory<byte>>? attachments, int maxDepth = 0)
     {
         _array = array;
         _skip = skip;
         _innerStart = innerStart;
         _innerEnd = array.Span.LastIndexOf((byte)']');
         _attachments = attachments;
+        _maxDepth = maxDepth;
     }
 
     /// <summary>Empty arguments.</summary>
@@ -107,7 +110,7 @@ public readonly struct SocketIOArguments
     /// <returns>The reader.</returns>
     public Utf8JsonReader CreateReader()
     {
-        var reader = new Utf8JsonReader(_array.Span);
+        var reader = new Utf8JsonReader(_array.Span, new JsonReaderOptions { MaxDepth = _maxDepth });
         reader.Read(); // StartArray
         for (int i = 0; i < _skip; i++)
         {
@@ -317,7 +320,7 @@ public readonly struct SocketIOArguments
             }
         }
 
-        return new SocketIOArguments(_array.ToArray(), _skip, _innerStart, attachments);
+        return new SocketIOArguments(_array.ToArray(), _skip, _innerStart, attachments, _maxDepth);
     }
 
     /// <summary>The arguments as a JSON array text (placeholders included), for logs and tests.</summary>

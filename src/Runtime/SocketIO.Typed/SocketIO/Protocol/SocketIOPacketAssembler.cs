@@ -22,6 +22,7 @@ internal sealed class SocketIOPacketAssembler
 {
     private readonly int _maxAttachments;
     private readonly long _maxPendingBytes;
+    private readonly int _maxDepth;
     private byte[]? _pendingText;
     private SocketIOPacket _pendingHeader;
     private List<ReadOnlyMemory<byte>>? _pendingAttachments;
@@ -30,11 +31,16 @@ internal sealed class SocketIOPacketAssembler
     /// <summary>Creates an assembler with limits on what one binary packet may hold while it is put together.</summary>
     /// <param name="maxAttachments">The most attachments one packet may declare (socket.io-parser's <c>maxAttachments</c>, 10 by default there).</param>
     /// <param name="maxPendingBytes">The most bytes (packet text and attachments) one binary packet may hold before it is complete.</param>
-    public SocketIOPacketAssembler(int maxAttachments, long maxPendingBytes)
+    /// <param name="maxDepth">The deepest JSON nesting a packet may have (0: 64).</param>
+    public SocketIOPacketAssembler(int maxAttachments, long maxPendingBytes, int maxDepth)
     {
         _maxAttachments = maxAttachments;
         _maxPendingBytes = maxPendingBytes;
+        _maxDepth = maxDepth;
     }
+
+    /// <summary>The deepest JSON nesting accepted, for the readers of the arguments.</summary>
+    public int MaxDepth => _maxDepth;
 
     /// <summary>Takes one message.</summary>
     /// <param name="data">The message (valid during the call only).</param>
@@ -96,7 +102,7 @@ internal sealed class SocketIOPacketAssembler
             return SocketIOAssembleResult.Error;
         }
 
-        SocketIOParseError parseError = SocketIOParser.TryParse(data.Span, out header);
+        SocketIOParseError parseError = SocketIOParser.TryParse(data.Span, out header, _maxDepth);
         if (parseError != SocketIOParseError.None)
         {
             error = parseError.ToString();

@@ -41,7 +41,14 @@ public static class SocketIOParser
     /// <param name="text">The packet text (an Engine.IO message without its <c>4</c> prefix).</param>
     /// <param name="packet">The decoded header, with offsets into <paramref name="text"/>.</param>
     /// <returns><see cref="SocketIOParseError.None"/> on success, otherwise why the packet is malformed.</returns>
-    public static SocketIOParseError TryParse(ReadOnlySpan<byte> text, out SocketIOPacket packet)
+    public static SocketIOParseError TryParse(ReadOnlySpan<byte> text, out SocketIOPacket packet) => TryParse(text, out packet, 0);
+
+    /// <summary>Decodes a packet header and validates its payload, accepting JSON nested at most <paramref name="maxDepth"/> deep.</summary>
+    /// <param name="text">The packet text (an Engine.IO message without its <c>4</c> prefix).</param>
+    /// <param name="packet">The decoded header, with offsets into <paramref name="text"/>.</param>
+    /// <param name="maxDepth">The deepest nesting accepted; 0 means System.Text.Json's default, 64. Deeper is <see cref="SocketIOParseError.InvalidJson"/>.</param>
+    /// <returns><see cref="SocketIOParseError.None"/> on success, otherwise why the packet is malformed.</returns>
+    public static SocketIOParseError TryParse(ReadOnlySpan<byte> text, out SocketIOPacket packet, int maxDepth)
     {
         packet = default;
         if (text.IsEmpty || text[0] < (byte)'0' || text[0] > (byte)'6')
@@ -110,7 +117,7 @@ public static class SocketIOParser
         }
         else
         {
-            SocketIOParseError error = ValidatePayload(type, text, payloadStart, out nameStart, out nameLength, out nameEscaped, out argumentsStart);
+            SocketIOParseError error = ValidatePayload(type, text, payloadStart, maxDepth, out nameStart, out nameLength, out nameEscaped, out argumentsStart);
             if (error != SocketIOParseError.None)
             {
                 return error;
@@ -122,7 +129,7 @@ public static class SocketIOParser
         return SocketIOParseError.None;
     }
 
-    private static SocketIOParseError ValidatePayload(SocketIOPacketType type, ReadOnlySpan<byte> text, int payloadStart,
+    private static SocketIOParseError ValidatePayload(SocketIOPacketType type, ReadOnlySpan<byte> text, int payloadStart, int maxDepth,
         out int nameStart, out int nameLength, out bool nameEscaped, out int argumentsStart)
     {
         nameStart = nameLength = argumentsStart = 0;
@@ -132,7 +139,7 @@ public static class SocketIOParser
             return SocketIOParseError.InvalidPayload;
         }
 
-        var reader = new Utf8JsonReader(text[payloadStart..]);
+        var reader = new Utf8JsonReader(text[payloadStart..], new JsonReaderOptions { MaxDepth = maxDepth });
         try
         {
             if (!reader.Read())
