@@ -390,7 +390,12 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         controlSocket.On("peer-disconnected", ctx => gone.Writer.TryWrite(ctx.Arguments.GetString(0)!));
         await controlSocket.ConnectAsync();
 
-        await using var io = new SocketIOClient(proxy.Url, Options(transport, o => o.ReconnectionDelay = o.ReconnectionDelayMax = TimeSpan.FromMilliseconds(1500)));
+        // The auth is a JsonObject: the recovery reconnect merges it with pid and offset, as for any other kind.
+        await using var io = new SocketIOClient(proxy.Url, Options(transport, o =>
+        {
+            o.ReconnectionDelay = o.ReconnectionDelayMax = TimeSpan.FromMilliseconds(1500);
+            o.Auth = new System.Text.Json.Nodes.JsonObject { ["token"] = "kept" };
+        }));
         var missed = Channel.CreateUnbounded<string>();
         io.Socket.On("missed", ctx => missed.Writer.TryWrite(ctx.Arguments.Count > 2
             ? $"{ctx.Arguments.GetInt32(0)}:{Convert.ToHexStringLower(ctx.Arguments.GetBytes(1).Span)}"
@@ -421,6 +426,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         Assert.Equal(id, io.Socket.Id);
         Assert.Equal("1", await missed.Reader.ReadAsync().AsTask().WaitAsync(s_wait));
         Assert.Equal("2:0908", await missed.Reader.ReadAsync().AsTask().WaitAsync(s_wait));
+        Assert.Equal("kept", (await io.Socket.EmitWithAckAsync("whoami")).GetElement(2).GetProperty("token").GetString());
     }
 
     [Theory]

@@ -121,14 +121,47 @@ public class EngineIOCodecTests
         Assert.False(EngineIOWriter.TryReadOpenPacket(Encoding.UTF8.GetBytes(json), out _));
     }
 
+}
+
+/// <summary>The packet pool is process-wide: these run alone, so no other test takes from it or gives to it meanwhile.</summary>
+[CollectionDefinition(nameof(EncodedPacketPoolTests), DisableParallelization = true)]
+public sealed class EncodedPacketPoolCollection;
+
+[Collection(nameof(EncodedPacketPoolTests))]
+public class EncodedPacketPoolTests
+{
     [Fact]
     public void Encoded_packets_are_reference_counted_and_pooled()
     {
         EncodedPacket packet = EncodedPacket.CreateText(EngineIOPacketType.Message, "hi"u8);
+        int pooled = EncodedPacket.PooledCount;
+
+        // A second reference keeps the packet alive after the first is given back.
         packet.AddRef();
         packet.Release();
         Assert.Equal("4hi", Encoding.UTF8.GetString(packet.Text.Span));
+        Assert.Equal(pooled, EncodedPacket.PooledCount);
+
+        // The last reference returns it to the pool, emptied; releasing once more is a bug that is caught.
         packet.Release();
+        Assert.Equal(pooled + 1, EncodedPacket.PooledCount);
+        Assert.True(packet.Text.IsEmpty);
         Assert.Throws<InvalidOperationException>(packet.Release);
+
+        // The next packet comes from the pool.
+        EncodedPacket next = EncodedPacket.CreateText(EngineIOPacketType.Message, "again"u8);
+        Assert.Equal(pooled, EncodedPacket.PooledCount);
+        Assert.Equal("4again", Encoding.UTF8.GetString(next.Text.Span));
+        next.Release();
+    }
+
+    [Fact]
+    public void Static_packets_are_never_pooled()
+    {
+        int pooled = EncodedPacket.PooledCount;
+        EncodedPacket.Ping.Release();
+        EncodedPacket.Pong.Release();
+        Assert.Equal(pooled, EncodedPacket.PooledCount);
+        Assert.Equal("2", Encoding.UTF8.GetString(EncodedPacket.Ping.Text.Span));
     }
 }

@@ -185,6 +185,9 @@ public sealed class EncodedPacket
         }
     }
 
+    /// <summary>How many released packets wait in the pool to be reused (for tests).</summary>
+    internal static int PooledCount => Volatile.Read(ref s_pooledCount);
+
     private static EncodedPacket Rent(int size)
     {
         if (s_pool.TryDequeue(out EncodedPacket? packet))
