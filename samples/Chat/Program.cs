@@ -14,6 +14,8 @@
 //   users([nick, ...])                          the members of the room, after every join and leave
 //   notice(text)                                "Ann joined", "Bob left"
 using System.Globalization;
+using System.Text.Json;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore;
 using SocketIO.Typed.AspNetCore.SocketIO;
 using SocketIO.Typed.SocketIO;
@@ -178,14 +180,15 @@ io.OnConnection(socket =>
 Console.WriteLine($"Chat sample: open http://localhost:{port} in two browser tabs.");
 await app.RunAsync();
 
-// The nicknames of the room's members, read from each socket's Data. A list of strings is sent as a JSON array.
+// The nicknames of the room's members, read from each socket's data (as JSON: with a cluster adapter, members may be
+// connected to other servers). A list of strings is sent as a JSON array.
 static async Task<List<string>> UsersInRoomAsync(SocketIOServer io, string room)
 {
-    IReadOnlyList<SocketIOSocket> sockets = await io.In(room).FetchSocketsAsync();
+    IReadOnlyList<SocketIORemoteSocket> sockets = await io.In(room).FetchSocketsAsync();
     var users = new List<string>();
-    foreach (SocketIOSocket member in sockets)
+    foreach (SocketIORemoteSocket member in sockets)
     {
-        if (member.Data.TryGetValue("nick", out object? nick) && nick is string name)
+        if (member.Data.TryGetProperty("nick", out JsonElement nick) && nick.GetString() is string name)
         {
             users.Add(name);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore.SocketIO;
 
 namespace SocketIO.Typed.Interop.Tests;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore;
 using SocketIO.Typed.AspNetCore.SocketIO;
 using SocketIO.Typed.SocketIO;

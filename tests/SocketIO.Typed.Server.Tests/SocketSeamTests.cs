@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore.SocketIO;
 using SocketIO.Typed.EngineIO.Protocol;
 using SocketIO.Typed.SocketIO;

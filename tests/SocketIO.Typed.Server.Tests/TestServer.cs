@@ -34,7 +34,8 @@ internal sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(
         Action<SocketIOServerOptions>? configure = null,
         Action<SocketIOServer>? map = null,
-        Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? kestrel = null)
+        Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? kestrel = null,
+        Action<IServiceCollection>? services = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -48,6 +49,7 @@ internal sealed class TestServer : IAsyncDisposable
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddSocketIO(configure);
+        services?.Invoke(builder.Services);
         WebApplication app = builder.Build();
         SocketIOServer io = app.MapSocketIO();
         map?.Invoke(io);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore.SocketIO;
 
 namespace SocketIO.Typed.AspNetCore;
@@ -11,7 +12,10 @@ namespace SocketIO.Typed.AspNetCore;
 /// <summary>Registers the Socket.IO server in dependency injection.</summary>
 public static class SocketIOServiceCollectionExtensions
 {
-    /// <summary>Adds a <see cref="SocketIOServer"/> singleton, closed gracefully when the host stops.</summary>
+    /// <summary>
+    /// Adds a <see cref="SocketIOServer"/> singleton, closed gracefully when the host stops. An
+    /// <see cref="ISocketIOAdapterFactory"/> registered in the services replaces the in-memory adapter of every namespace.
+    /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The services.</returns>
@@ -21,7 +25,17 @@ public static class SocketIOServiceCollectionExtensions
         var options = new SocketIOServerOptions();
         configure?.Invoke(options);
         services.AddSingleton(options);
-        services.AddSingleton(static sp => new SocketIOServer(sp.GetRequiredService<SocketIOServerOptions>(), sp.GetService<ILoggerFactory>()));
+        services.AddSingleton(static sp =>
+        {
+            SocketIOServerOptions options = sp.GetRequiredService<SocketIOServerOptions>();
+            if (sp.GetService<ISocketIOAdapterFactory>() is { } adapters)
+            {
+                // An adapter factory from dependency injection serves every namespace, the main one included.
+                options.AdapterFactory = adapters.Create;
+            }
+
+            return new SocketIOServer(options, sp.GetService<ILoggerFactory>());
+        });
         services.AddHostedService(static sp => new SocketIOShutdownService(
             sp.GetRequiredService<SocketIOServer>(), sp.GetRequiredService<IHostApplicationLifetime>()));
         return services;

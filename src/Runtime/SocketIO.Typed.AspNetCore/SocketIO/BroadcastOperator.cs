@@ -1,98 +1,9 @@
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.EngineIO.Protocol;
 using SocketIO.Typed.SocketIO;
 using SocketIO.Typed.SocketIO.Protocol;
 
 namespace SocketIO.Typed.AspNetCore.SocketIO;
-
-/// <summary>One socket's answer to a broadcast with acknowledgement.</summary>
-/// <param name="SocketId">The socket that answered (null for an answer relayed by a cluster peer that does not say).</param>
-/// <param name="Arguments">The ack arguments; they own their memory.</param>
-public sealed record SocketIOBroadcastAck(string? SocketId, SocketIOArguments Arguments);
-
-/// <summary>The answers to a broadcast with acknowledgement.</summary>
-/// <param name="Responses">One entry per socket that answered, in arrival order.</param>
-/// <param name="Expected">How many sockets the event was sent to (over every server that reported).</param>
-/// <param name="AllResponded">Whether every server reported and every socket answered before the timeout.</param>
-public sealed record SocketIOBroadcastAckResult(IReadOnlyList<SocketIOBroadcastAck> Responses, int Expected, bool AllResponded);
-
-/// <summary>
-/// Collects the answers of one broadcast with acknowledgement: the recipient count of every server, then each answer,
-/// until every expected answer arrived or the timeout passed (socket.io's <c>emitWithAck</c> on a broadcast). Used by
-/// <see cref="BroadcastOperator"/> and by generated broadcast views; a cluster adapter feeds remote counts and answers.
-/// </summary>
-public sealed class SocketIOBroadcastAckCollector : IBroadcastAckCollector
-{
-    private readonly object _gate = new();
-    private readonly List<SocketIOBroadcastAck> _responses = [];
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _expected;
-    private int _reports;
-    private int _servers = -1;
-
-    /// <summary>Sets how many servers will report a recipient count (see <see cref="SocketIOAdapter.GetServerCountAsync"/>).</summary>
-    /// <param name="servers">The server count.</param>
-    public void SetServerCount(int servers)
-    {
-        lock (_gate)
-        {
-            _servers = servers;
-            CheckDone();
-        }
-    }
-
-    /// <inheritdoc/>
-    public void AddExpected(int count)
-    {
-        lock (_gate)
-        {
-            _expected += count;
-            _reports++;
-            CheckDone();
-        }
-    }
-
-    /// <inheritdoc/>
-    public void OnAck(string? socketId, SocketIOArguments arguments)
-    {
-        lock (_gate)
-        {
-            _responses.Add(new SocketIOBroadcastAck(socketId, arguments));
-            CheckDone();
-        }
-    }
-
-    private bool IsComplete => _servers >= 0 && _reports >= _servers && _responses.Count >= _expected;
-
-    private void CheckDone()
-    {
-        if (IsComplete)
-        {
-            _done.TrySetResult();
-        }
-    }
-
-    /// <summary>Waits until every answer arrived or <paramref name="timeout"/> passed; partial results then.</summary>
-    /// <param name="timeout">The timeout.</param>
-    /// <param name="time">The clock.</param>
-    /// <param name="cancellationToken">Stops waiting (the answers so far are returned).</param>
-    /// <returns>The answers.</returns>
-    public async Task<SocketIOBroadcastAckResult> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await _done.Task.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // Partial results: the caller sees AllResponded == false.
-        }
-
-        lock (_gate)
-        {
-            return new SocketIOBroadcastAckResult([.. _responses], _expected, IsComplete);
-        }
-    }
-}
 
 /// <summary>
 /// An immutable description of a broadcast (socket.io's <c>BroadcastOperator</c>): each operator returns a new
@@ -123,7 +34,7 @@ public sealed class BroadcastOperator
     public SocketIONamespace Namespace { get; }
 
     /// <summary>Who the operator targets: rooms, exceptions and flags (what a cluster message carries).</summary>
-    public BroadcastOptions Options => new(_rooms, _except, _flags);
+    public BroadcastOptions Options => new(_rooms, _except, _flags, _timeout);
 
     /// <summary>The timeout set with <see cref="Timeout"/>, if any.</summary>
     public TimeSpan? AckTimeout => _timeout;
@@ -268,10 +179,14 @@ public sealed class BroadcastOperator
     private TimeSpan RequireTimeout() =>
         _timeout ?? throw new InvalidOperationException("A broadcast with acknowledgement needs a timeout: call Timeout(...) first.");
 
-    /// <summary>The targeted sockets (socket.io's <c>fetchSockets</c>).</summary>
+    /// <summary>
+    /// The targeted sockets, on this server or (with a cluster adapter) another (socket.io's <c>fetchSockets</c>): id,
+    /// rooms, data and handshake, and emit/join/leave/disconnect through the adapter. A socket of this server also
+    /// gives the live <see cref="SocketIOSocket"/> in <see cref="SocketIORemoteSocket.Local"/>.
+    /// </summary>
     /// <param name="cancellationToken">Cancels a cluster request.</param>
     /// <returns>The sockets.</returns>
-    public ValueTask<IReadOnlyList<SocketIOSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>
+    public ValueTask<IReadOnlyList<SocketIORemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>
         Namespace.Adapter.FetchSocketsAsync(Options, cancellationToken);
 
     /// <summary>Makes the targeted sockets join rooms.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore.EngineIO;
 using SocketIO.Typed.EngineIO.Protocol;
 using SocketIO.Typed.SocketIO.Protocol;

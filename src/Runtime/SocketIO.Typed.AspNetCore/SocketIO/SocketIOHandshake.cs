@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using SocketIO.Typed.Adapters;
 
 namespace SocketIO.Typed.AspNetCore.SocketIO;
 
@@ -43,6 +44,29 @@ public sealed class SocketIOHandshake
     /// <summary>Whether the request was cross-origin (it carried an <c>Origin</c> header).</summary>
     public bool CrossDomain => Headers.ContainsKey("Origin");
 
-    /// <summary>The authenticated user of the first request (ASP.NET Core authentication).</summary>
+    /// <summary>
+    /// The authenticated user of the first request: what ASP.NET Core authentication (<c>app.UseAuthentication()</c> in
+    /// front of <c>MapSocketIO</c>, a cookie or a bearer token on the handshake request) made of it. Unauthenticated
+    /// requests have an empty principal. It stays on this server: it does not cross a cluster.
+    /// </summary>
     public System.Security.Claims.ClaimsPrincipal User { get; }
+
+    /// <summary>The handshake as it crosses servers (socket.io's handshake object): headers, query, auth, address, time.</summary>
+    /// <returns>The record.</returns>
+    public SocketIOHandshakeRecord ToRecord()
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in Headers)
+        {
+            headers[header.Key] = header.Value.ToString();
+        }
+
+        var query = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> pair in Query)
+        {
+            query[pair.Key] = pair.Value.ToString();
+        }
+
+        return new SocketIOHandshakeRecord(headers, Time, Address?.ToString(), CrossDomain, Secure, Url, query, Auth);
+    }
 }

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.EngineIO.Protocol;
 using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.SocketIO.Protocol;
 
 namespace SocketIO.Typed.AspNetCore.SocketIO;
 
@@ -11,12 +14,13 @@ namespace SocketIO.Typed.AspNetCore.SocketIO;
 /// <see cref="Adapter"/>) and broadcast operators. A namespace made by a predicate (<c>io.Of(name =&gt; …)</c>) is a
 /// parent: its middlewares and handlers apply to every child namespace it creates.
 /// </summary>
-public sealed class SocketIONamespace
+public sealed class SocketIONamespace : ISocketIOAdapterHost
 {
     private readonly ConcurrentDictionary<string, SocketIOSocket> _sockets = new(StringComparer.Ordinal);
     private readonly List<Func<SocketIOSocket, CancellationToken, ValueTask>> _middlewares;
     private readonly List<Func<SocketIOSocket, ValueTask>> _connectionHandlers;
     private readonly ConcurrentDictionary<string, SocketIONamespace>? _children;
+    private readonly Dictionary<string, Func<SocketIOServerSideEventContext, ValueTask>[]> _serverSideHandlers;
     private long _nextAckId;
 
     internal SocketIONamespace(SocketIOServer server, string name, SocketIONamespace? parent)
@@ -26,6 +30,7 @@ public sealed class SocketIONamespace
         Parent = parent;
         _middlewares = parent?._middlewares ?? [];
         _connectionHandlers = parent?._connectionHandlers ?? [];
+        _serverSideHandlers = parent?._serverSideHandlers ?? new Dictionary<string, Func<SocketIOServerSideEventContext, ValueTask>[]>(StringComparer.Ordinal);
         Adapter = server.CreateAdapter(this);
     }
 
@@ -172,11 +177,112 @@ public sealed class SocketIONamespace
     /// <returns>A task that completes when queued.</returns>
     public ValueTask EmitAsync(string eventName, SocketIOArguments arguments) => new BroadcastOperator(this).EmitAsync(eventName, arguments);
 
-    /// <summary>Every socket of the namespace.</summary>
+    /// <summary>Every socket of the namespace, on this server or another (see <see cref="BroadcastOperator.FetchSocketsAsync"/>).</summary>
     /// <param name="cancellationToken">Cancels a cluster request.</param>
     /// <returns>The sockets.</returns>
-    public ValueTask<IReadOnlyList<SocketIOSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>
+    public ValueTask<IReadOnlyList<SocketIORemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) =>
         new BroadcastOperator(this).FetchSocketsAsync(cancellationToken);
+
+    // ------------------------------------------------------------------ server-side events (cluster)
+
+    /// <summary>
+    /// Sends an event to this namespace on the other servers of the cluster (socket.io's <c>serverSideEmit</c>); their
+    /// <see cref="OnServerSideEvent"/> handlers receive it. With the in-memory adapter there are no other servers.
+    /// </summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>A task that completes when the event is published.</returns>
+    public ValueTask ServerSideEmitAsync(string eventName, params object?[] args)
+    {
+        SocketIOEventNames.ThrowIfReserved(eventName);
+        return Adapter.ServerSideEmitAsync(SocketIOEvents.Encode(eventName, args, Name, -1));
+    }
+
+    /// <summary>
+    /// Sends an event to this namespace on the other servers and collects one answer from each (socket.io's
+    /// <c>serverSideEmitWithAck</c>), until all answered or <paramref name="timeout"/> passed (partial results then).
+    /// With the in-memory adapter there are no other servers: it completes at once with no answers.
+    /// </summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="timeout">How long to wait for the answers.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The answers (without socket ids) and whether every server answered.</returns>
+    public async Task<SocketIOBroadcastAckResult> ServerSideEmitWithAckAsync(string eventName, TimeSpan timeout, params object?[] args)
+    {
+        SocketIOEventNames.ThrowIfReserved(eventName);
+        var collector = new SocketIOBroadcastAckCollector();
+        int servers = await Adapter.GetServerCountAsync().ConfigureAwait(false);
+        collector.SetServerCount(Math.Max(0, servers - 1));
+        await Adapter.ServerSideEmitWithAckAsync(SocketIOEvents.Encode(eventName, args, Name, -1), collector).ConfigureAwait(false);
+        return await collector.WaitAsync(timeout, Server.Options.EngineIO.TimeProvider).ConfigureAwait(false);
+    }
+
+    /// <summary>Handles an event another server sent with <see cref="ServerSideEmitAsync"/> (socket.io's <c>nsp.on(name, …)</c> for server-side events).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="handler">The handler; call <see cref="SocketIOServerSideEventContext.AckAsync"/> to answer an emit that waits.</param>
+    /// <returns>This namespace.</returns>
+    public SocketIONamespace OnServerSideEvent(string eventName, Func<SocketIOServerSideEventContext, ValueTask> handler)
+    {
+        SocketIOEventNames.ThrowIfReserved(eventName);
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_serverSideHandlers)
+        {
+            _serverSideHandlers[eventName] = _serverSideHandlers.TryGetValue(eventName, out Func<SocketIOServerSideEventContext, ValueTask>[]? existing)
+                ? [.. existing, handler]
+                : [handler];
+        }
+
+        return this;
+    }
+
+    async ValueTask ISocketIOAdapterHost.OnServerSideEventAsync(string eventName, SocketIOArguments arguments, Action<EncodedPacket>? answer)
+    {
+        Func<SocketIOServerSideEventContext, ValueTask>[]? handlers;
+        lock (_serverSideHandlers)
+        {
+            _serverSideHandlers.TryGetValue(eventName, out handlers);
+        }
+
+        if (handlers is null)
+        {
+            return;
+        }
+
+        var context = new SocketIOServerSideEventContext(this, eventName, arguments, answer);
+        foreach (Func<SocketIOServerSideEventContext, ValueTask> handler in handlers)
+        {
+            try
+            {
+                await handler(context).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // a failing handler is logged; the others still run
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.ServerSideHandlerFailed(Server.Logger, e, eventName, Name);
+            }
+        }
+    }
+
+    string ISocketIOAdapterHost.ServerId => Server.ServerId;
+
+    TimeProvider ISocketIOAdapterHost.TimeProvider => Server.Options.EngineIO.TimeProvider;
+
+    ConnectionStateRecoveryOptions? ISocketIOAdapterHost.ConnectionStateRecovery => Server.Options.ConnectionStateRecovery;
+
+    ILogger ISocketIOAdapterHost.Logger => Server.Logger;
+
+    bool ISocketIOAdapterHost.TryGetLocalSocket(string socketId, [NotNullWhen(true)] out ISocketIOLocalSocket? socket)
+    {
+        if (_sockets.TryGetValue(socketId, out SocketIOSocket? found))
+        {
+            socket = found;
+            return true;
+        }
+
+        socket = null;
+        return false;
+    }
 
     /// <summary>Makes every socket join rooms.</summary>
     /// <param name="rooms">The rooms.</param>

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore.EngineIO;
 using SocketIO.Typed.EngineIO.Protocol;
 using SocketIO.Typed.SocketIO;
@@ -21,6 +22,7 @@ public sealed class SocketIOServer : IAsyncDisposable
     private long _volatileDropped;
     private long _bindingFailures;
     private long _protocolViolations;
+    private int _adaptersClosed;
 
     /// <summary>Creates a server.</summary>
     /// <param name="options">The options.</param>
@@ -47,8 +49,8 @@ public sealed class SocketIOServer : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
-    /// <summary>Creates adapters for new namespaces (the in-memory adapter by default).</summary>
-    public Func<SocketIONamespace, SocketIOAdapter> AdapterFactory { get; set; } = static ns => new InMemoryAdapter(ns);
+    /// <summary>This server's id, unique in a cluster (a new one per process); adapters tag what they publish with it.</summary>
+    public string ServerId { get; } = Ids.New();
 
     /// <summary>How many volatile packets were dropped because a client's transport was busy.</summary>
     public long VolatileDroppedCount => Interlocked.Read(ref _volatileDropped);
@@ -140,11 +142,83 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// <returns>The main namespace.</returns>
     public SocketIONamespace OnConnection(Action<SocketIOSocket> handler) => Sockets.OnConnection(handler);
 
-    /// <summary>Closes every connection (reason <c>server shutting down</c>) and refuses new ones.</summary>
+    /// <summary>Closes every connection (reason <c>server shutting down</c>), refuses new ones, and stops the adapters.</summary>
     /// <returns>A task that completes when done.</returns>
-    public ValueTask DisposeAsync() => EngineIO.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await EngineIO.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _adaptersClosed, 1) == 1)
+        {
+            return;
+        }
 
-    internal SocketIOAdapter CreateAdapter(SocketIONamespace ns) => AdapterFactory(ns);
+        SocketIONamespace[] namespaces;
+        lock (_parents)
+        {
+            namespaces = [.. _namespaces.Values, .. _parents];
+        }
+
+        foreach (SocketIONamespace ns in namespaces)
+        {
+            try
+            {
+                await ns.Adapter.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // one adapter failing to stop must not keep the others running
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.AdapterFailed(Logger, e, ns.Name);
+            }
+        }
+    }
+
+    /// <summary>Sends an event to the other servers of the cluster, main namespace (socket.io's <c>io.serverSideEmit</c>).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>A task that completes when the event is published.</returns>
+    public ValueTask ServerSideEmitAsync(string eventName, params object?[] args) => Sockets.ServerSideEmitAsync(eventName, args);
+
+    /// <summary>Sends an event to the other servers and collects one answer from each (main namespace).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="timeout">How long to wait for the answers.</param>
+    /// <param name="args">Plain values.</param>
+    /// <returns>The answers.</returns>
+    public Task<SocketIOBroadcastAckResult> ServerSideEmitWithAckAsync(string eventName, TimeSpan timeout, params object?[] args) =>
+        Sockets.ServerSideEmitWithAckAsync(eventName, timeout, args);
+
+    /// <summary>Handles an event that another server sent with <c>ServerSideEmit</c> (main namespace; socket.io's <c>io.on(name, …)</c>).</summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="handler">The handler.</param>
+    /// <returns>The main namespace.</returns>
+    public SocketIONamespace OnServerSideEvent(string eventName, Func<SocketIOServerSideEventContext, ValueTask> handler) =>
+        Sockets.OnServerSideEvent(eventName, handler);
+
+    internal SocketIOAdapter CreateAdapter(SocketIONamespace ns)
+    {
+        SocketIOAdapter adapter = Options.AdapterFactory(ns);
+        ValueTask init = adapter.InitAsync();
+        if (!init.IsCompletedSuccessfully)
+        {
+            _ = ObserveInitAsync(init, ns.Name);
+        }
+
+        return adapter;
+    }
+
+    private async Task ObserveInitAsync(ValueTask init, string name)
+    {
+        try
+        {
+            await init.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // a failed adapter start is logged; the namespace still serves its local sockets
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.AdapterFailed(Logger, e, name);
+        }
+    }
 
     internal void CountVolatileDrop() => Interlocked.Increment(ref _volatileDropped);
 

@@ -31,6 +31,12 @@ internal static partial class SocketIOServerLog
     [LoggerMessage(109, LogLevel.Warning, "Connection {Sid} violated the protocol ({Violation}); {Count} violation(s) so far, later ones within 10 s are not logged")]
     public static partial void ProtocolViolation(ILogger logger, string sid, string violation, int count);
 
+    [LoggerMessage(113, LogLevel.Error, "The adapter of namespace {Namespace} failed")]
+    public static partial void AdapterFailed(ILogger logger, Exception exception, string @namespace);
+
+    [LoggerMessage(114, LogLevel.Error, "A server-side handler of '{Event}' in namespace {Namespace} threw")]
+    public static partial void ServerSideHandlerFailed(ILogger logger, Exception exception, string @event, string @namespace);
+
     [LoggerMessage(112, LogLevel.Warning, "Connection {Sid} is closed after {Count} protocol violations")]
     public static partial void TooManyViolations(ILogger logger, string sid, int count);
 

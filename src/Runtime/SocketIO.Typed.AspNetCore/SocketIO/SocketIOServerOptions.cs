@@ -1,3 +1,4 @@
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore.EngineIO;
 using SocketIO.Typed.SocketIO;
 
@@ -52,16 +53,13 @@ public sealed class SocketIOServerOptions
     /// </summary>
     public int MaxEventsBeforeReady { get; set; } = 1000;
 
+    /// <summary>
+    /// Creates the adapter of every namespace, the main one included (default: <see cref="InMemoryAdapter"/>). A
+    /// cluster package sets it (for example through its own <c>AddSocketIO(...).AddRedisAdapter(...)</c>), or an
+    /// <see cref="ISocketIOAdapterFactory"/> registered in dependency injection replaces it.
+    /// </summary>
+    public Func<ISocketIOAdapterHost, SocketIOAdapter> AdapterFactory { get; set; } = static host => new InMemoryAdapter(host);
+
     /// <summary>Connection state recovery (socket.io 4.6); <see langword="null"/> (the default) disables it.</summary>
     public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }
-}
-
-/// <summary>Settings of connection state recovery.</summary>
-public sealed class ConnectionStateRecoveryOptions
-{
-    /// <summary>How long a disconnected session (id, rooms, data, missed packets) is kept (default 2 minutes).</summary>
-    public TimeSpan MaxDisconnectionDuration { get; set; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>Whether a recovered connection skips the namespace middlewares (default <see langword="true"/>).</summary>
-    public bool SkipMiddlewares { get; set; } = true;
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using SocketIO.Typed.Adapters;
 using SocketIO.Typed.EngineIO.Protocol;
 using SocketIO.Typed.SocketIO;
 using SocketIO.Typed.SocketIO.Protocol;
@@ -12,7 +13,7 @@ namespace SocketIO.Typed.AspNetCore.SocketIO;
 /// One client connected to one namespace (socket.io's server-side <c>Socket</c>): events in both directions,
 /// acknowledgements, rooms, and its own broadcast operators.
 /// </summary>
-public sealed class SocketIOSocket
+public sealed class SocketIOSocket : ISocketIOLocalSocket
 {
     private readonly SocketIOConnection _connection;
     private readonly ILogger _logger;
@@ -493,7 +494,11 @@ public sealed class SocketIOSocket
         _connected = false;
         if (PrivateId is not null && IsRecoverable(reason))
         {
-            Namespace.Adapter.PersistSession(new SocketIOSessionState(Id, PrivateId, Namespace.Adapter.GetRooms(Id), Data));
+            ValueTask persisted = Namespace.Adapter.PersistSessionAsync(new SocketIOSessionState(Id, PrivateId, Namespace.Adapter.GetRooms(Id), Data));
+            if (!persisted.IsCompletedSuccessfully)
+            {
+                _ = ObserveAsync(persisted);
+            }
         }
 
         Namespace.Adapter.DeleteAll(Id);
@@ -699,6 +704,23 @@ public sealed class SocketIOSocket
     }
 
     internal void RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector) => _acks.Add(ackId, new BroadcastAck(collector));
+
+    // ------------------------------------------------------------------ as the adapter sees it
+
+    void ISocketIOLocalSocket.Deliver(EncodedPacket packet, BroadcastFlags flags) => Deliver(packet, flags);
+
+    void ISocketIOLocalSocket.RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector) => RegisterBroadcastAck(ackId, collector);
+
+    SocketIORemoteSocket ISocketIOLocalSocket.Describe() =>
+        new(Namespace.Adapter, this, Rooms, () => DescribeData(), Handshake.ToRecord());
+
+    // The data as it crosses servers: JSON written with the event-argument rules (a value that cannot be written
+    // without reflection is reported by its type).
+    private System.Text.Json.JsonElement DescribeData()
+    {
+        using System.Text.Json.JsonDocument document = SocketIOPacketWriter.RenderValue(Data);
+        return document.RootElement.Clone();
+    }
 
     private sealed class BroadcastAck(IBroadcastAckCollector collector) : ISocketIOPendingAck
     {

@@ -1,0 +1,219 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using SocketIO.Typed.Adapters;
+using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.SocketIO.Protocol;
+
+namespace SocketIO.Typed.Server.Tests;
+
+/// <summary>The adapter seam cluster adapters are built on: factory, lifecycle, server-side emits, remote sockets, acks across servers.</summary>
+public sealed class AdapterSeamTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task An_adapter_factory_from_dependency_injection_serves_every_namespace_the_main_one_included()
+    {
+        var factory = new RecordingFactory();
+        TestServer server = await TestServer.StartAsync(services: s => s.AddSingleton<ISocketIOAdapterFactory>(factory));
+        SocketIONamespace chat = server.Io.Of("/chat");
+        Assert.IsType<RecordingAdapter>(server.Io.Sockets.Adapter);
+        Assert.IsType<RecordingAdapter>(chat.Adapter);
+        Assert.Equal(["/", "/chat"], factory.Created.Select(a => a.Host.Name));
+        Assert.All(factory.Created, a => Assert.True(a.Initialized));
+        Assert.All(factory.Created, a => Assert.Equal(server.Io.ServerId, a.Host.ServerId));
+
+        // The adapter is used: a broadcast goes through it.
+        PollingPeer peer = await server.Peer().OpenAsync();
+        await peer.ConnectAsync();
+        await server.Io.EmitAsync("hi", 1);
+        await peer.PollUntilAsync(p => p == "42[\"hi\",1]");
+        Assert.Equal(1, factory.Created[0].Broadcasts);
+
+        await server.DisposeAsync();
+        Assert.All(factory.Created, a => Assert.True(a.Closed));
+    }
+
+    [Fact]
+    public async Task Without_peers_server_side_emits_complete_at_once()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        await server.Io.ServerSideEmitAsync("hello", 1);
+        SocketIOBroadcastAckResult result = await server.Io.ServerSideEmitWithAckAsync("hello", TimeSpan.FromMinutes(5), 1).WaitAsync(s_wait);
+        Assert.Empty(result.Responses);
+        Assert.Equal(0, result.Expected);
+        Assert.True(result.AllResponded);
+    }
+
+    [Fact]
+    public async Task Server_side_events_from_a_peer_reach_the_handlers_and_their_answers_come_back()
+    {
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TestServer server = await TestServer.StartAsync(o => o.AdapterFactory = host => new LoopbackAdapter(host), io =>
+            io.OnServerSideEvent("sum", ctx =>
+            {
+                received.TrySetResult(ctx.Arguments.ToString());
+                return ctx.AckAsync(ctx.Arguments.GetInt32(0) + ctx.Arguments.GetInt32(1));
+            }));
+
+        // The loopback adapter plays a second server that hands every server-side emit to this namespace's handlers.
+        SocketIOBroadcastAckResult result = await server.Io.ServerSideEmitWithAckAsync("sum", s_wait, 2, 3);
+        Assert.Equal("[2,3]", await received.Task.WaitAsync(s_wait));
+        Assert.True(result.AllResponded);
+        Assert.Equal(1, result.Expected);
+        Assert.Equal(5, Assert.Single(result.Responses).Arguments.GetInt32(0));
+    }
+
+    [Fact]
+    public async Task A_broadcast_with_acks_waits_for_the_count_of_every_server()
+    {
+        var collector = new SocketIOBroadcastAckCollector();
+        collector.SetServerCount(2);
+        collector.AddExpected(1);
+        collector.OnAck("a", SocketIOArguments.FromJsonArray("[1]"u8.ToArray()));
+        Task<SocketIOBroadcastAckResult> waiting = collector.WaitAsync(s_wait, TimeProvider.System);
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+
+        // The second server reports one more recipient, whose answer comes later.
+        collector.AddExpected(1);
+        Assert.False(waiting.IsCompleted);
+        collector.OnAck(null, SocketIOArguments.FromJsonArray("[2]"u8.ToArray()));
+        SocketIOBroadcastAckResult result = await waiting.WaitAsync(s_wait);
+        Assert.True(result.AllResponded);
+        Assert.Equal(2, result.Expected);
+
+        // A server that never reports leaves the result partial at the timeout.
+        var partial = new SocketIOBroadcastAckCollector();
+        partial.SetServerCount(2);
+        partial.AddExpected(0);
+        SocketIOBroadcastAckResult late = await partial.WaitAsync(TimeSpan.FromMilliseconds(100), TimeProvider.System);
+        Assert.False(late.AllResponded);
+    }
+
+    [Fact]
+    public async Task Fetched_sockets_carry_id_rooms_data_and_handshake_and_act_through_the_adapter()
+    {
+        var connected = new TaskCompletionSource<SocketIOSocket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TestServer server = await TestServer.StartAsync(map: io => io.OnConnection(socket =>
+        {
+            socket.Data["nick"] = "ann";
+            socket.Data["level"] = 3;
+            socket.Join("lobby");
+            connected.TrySetResult(socket);
+        }));
+        PollingPeer peer = await server.Peer().OpenAsync();
+        await peer.PostAsync("40{\"token\":\"t1\"}");
+        SocketIOSocket live = await connected.Task.WaitAsync(s_wait);
+
+        SocketIORemoteSocket fetched = Assert.Single(await server.Io.In("lobby").FetchSocketsAsync());
+        Assert.Equal(live.Id, fetched.Id);
+        Assert.Same(live, fetched.Local);
+        Assert.Equal([live.Id, "lobby"], fetched.Rooms.Order(StringComparer.Ordinal));
+        Assert.Equal("""{"nick":"ann","level":3}""", fetched.Data.GetRawText());
+        Assert.Equal("t1", fetched.Handshake.Auth.GetProperty("token").GetString());
+        Assert.Equal("4", fetched.Handshake.Query["EIO"]);
+
+        // The handshake record crosses servers as socket.io's handshake object and reads back the same.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            fetched.Handshake.WriteTo(writer);
+        }
+
+        using JsonDocument json = JsonDocument.Parse(buffer.WrittenMemory);
+        Assert.Equal(["headers", "time", "address", "xdomain", "secure", "issued", "url", "query", "auth"], json.RootElement.EnumerateObject().Select(p => p.Name));
+        SocketIOHandshakeRecord back = SocketIOHandshakeRecord.Read(json.RootElement);
+        Assert.Equal(fetched.Handshake.Url, back.Url);
+        Assert.Equal(fetched.Handshake.Time.ToUnixTimeMilliseconds(), back.Time.ToUnixTimeMilliseconds());
+        Assert.Equal("t1", back.Auth.GetProperty("token").GetString());
+
+        await fetched.EmitAsync("direct", "to you");
+        await peer.PollUntilAsync(p => p == "42[\"direct\",\"to you\"]");
+        await fetched.JoinAsync("vip");
+        Assert.Contains("vip", live.Rooms);
+        await fetched.LeaveAsync("lobby");
+        Assert.DoesNotContain("lobby", live.Rooms);
+        await fetched.DisconnectAsync();
+        await peer.PollUntilAsync(p => p == "41");
+        Assert.False(live.Connected);
+    }
+
+    private sealed class RecordingFactory : ISocketIOAdapterFactory
+    {
+        public List<RecordingAdapter> Created { get; } = [];
+
+        public SocketIOAdapter Create(ISocketIOAdapterHost host)
+        {
+            var adapter = new RecordingAdapter(host);
+            Created.Add(adapter);
+            return adapter;
+        }
+    }
+
+    private sealed class RecordingAdapter(ISocketIOAdapterHost host) : InMemoryAdapter(host)
+    {
+        public bool Initialized { get; private set; }
+
+        public bool Closed { get; private set; }
+
+        public int Broadcasts { get; private set; }
+
+        public override ValueTask InitAsync(CancellationToken cancellationToken = default)
+        {
+            Initialized = true;
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask BroadcastAsync(EncodedPacket packet, BroadcastOptions options)
+        {
+            Broadcasts++;
+            return base.BroadcastAsync(packet, options);
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            Closed = true;
+            return base.DisposeAsync();
+        }
+    }
+
+    // A second "server" in the same process: server-side emits come back to this namespace's handlers.
+    private sealed class LoopbackAdapter(ISocketIOAdapterHost host) : InMemoryAdapter(host)
+    {
+        public override ValueTask<int> GetServerCountAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(2);
+
+        public override async ValueTask ServerSideEmitWithAckAsync(EncodedPacket packet, IBroadcastAckCollector collector)
+        {
+            (string name, SocketIOArguments args) = Read(packet);
+            collector.AddExpected(1);
+            await Host.OnServerSideEventAsync(name, args, answer =>
+            {
+                // The answer is an ACK packet: its arguments are what the peer would relay.
+                ReadOnlySpan<byte> text = answer.Text.Span[1..];
+                Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacket header));
+                collector.OnAck(null, SocketIOArguments.FromJsonArray(header.GetPayload(answer.Text[1..]).ToArray()));
+                answer.Release();
+            });
+        }
+
+        private static (string Name, SocketIOArguments Args) Read(EncodedPacket packet)
+        {
+            try
+            {
+                ReadOnlyMemory<byte> text = packet.Text[1..];
+                Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text.Span, out SocketIOPacket header));
+                using JsonDocument doc = JsonDocument.Parse(header.GetPayload(text));
+                string name = doc.RootElement[0].GetString()!;
+                string rest = "[" + string.Join(',', doc.RootElement.EnumerateArray().Skip(1).Select(e => e.GetRawText())) + "]";
+                return (name, SocketIOArguments.FromJsonArray(System.Text.Encoding.UTF8.GetBytes(rest)));
+            }
+            finally
+            {
+                packet.Release();
+            }
+        }
+    }
+}
