@@ -168,13 +168,13 @@ io.OnConnection(socket =>
     });
 
     // After a disconnect the socket has left its rooms: tell the room it was in.
-    socket.Disconnected += (sender, reason) =>
+    socket.OnDisconnect(async (sender, reason) =>
     {
         if (Room() is { } room)
         {
-            _ = AnnounceLeaveAsync(io, room, $"{Nick()} left ({reason})"); // an event handler cannot await: fire and forget
+            await AnnounceLeaveAsync(io, room, $"{Nick()} left ({reason})");
         }
-    };
+    });
 });
 
 Console.WriteLine($"Chat sample: open http://localhost:{port} in two browser tabs.");

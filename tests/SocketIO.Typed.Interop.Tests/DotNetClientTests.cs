@@ -362,6 +362,34 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(ServersAndTransports))]
+    public async Task The_first_connection_is_retried_while_the_server_is_down_and_fails_fast_without_reconnection(string kind, string transport)
+    {
+        ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using (server)
+        {
+            int port = server.Port;
+            await server.StopAsync();
+
+            // Reconnection off: the first failure is final.
+            await using var strict = new SocketIOClient(server.Url, Options(transport, o => o.Reconnection = false));
+            await Assert.ThrowsAnyAsync<Exception>(() => strict.ConnectAsync()).WaitAsync(s_wait);
+
+            // Reconnection on (the default): connect_error for each failed attempt, then connected once the server is up.
+            await using var io = new SocketIOClient(server.Url, Options(transport, o => o.ConnectTimeout = TimeSpan.FromSeconds(30)));
+            var errors = Channel.CreateUnbounded<Exception>();
+            io.Socket.ConnectError += (_, e) => errors.Writer.TryWrite(e);
+            Task connecting = io.ConnectAsync();
+            await errors.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
+            Assert.False(connecting.IsCompleted);
+            await server.StartAsync(port);
+            await connecting.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(io.Socket.IsConnected);
+            Assert.Equal(42, (await io.Socket.EmitWithAckAsync("echo-ack", 42)).GetInt32(0));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersAndTransports))]
     public async Task Reconnection_gives_up_after_the_configured_attempts(string kind, string transport)
     {
         ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
@@ -570,7 +598,11 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
 
         // The default path is not served, so the option was really used: python-socketio and ours answer 404; Node's
         // HTTP server leaves a request for another path unanswered and drops a WebSocket upgrade there.
-        await using var lost = new SocketIOClient(server.Url, Options(transport, o => o.ConnectTimeout = TimeSpan.FromSeconds(3)));
+        await using var lost = new SocketIOClient(server.Url, Options(transport, o =>
+        {
+            o.ConnectTimeout = TimeSpan.FromSeconds(3);
+            o.Reconnection = false;   // fail at once instead of retrying the first connection
+        }));
         Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => lost.ConnectAsync());
         string messages = string.Join(" | ", Chain(failure).Select(e => $"{e.GetType().Name}: {e.Message}"));
         if (kind == "node")

@@ -91,11 +91,11 @@ internal sealed class InteropServer : IAsyncDisposable
             probe.Set("auth:" + socket.Id, socket.Handshake.Auth.Clone());
             _ = socket.EmitAsync("hello", socket.Id, socket.Handshake.Auth);
 
-            socket.Disconnected += (s, reason) =>
+            socket.OnDisconnect(async (s, reason) =>
             {
                 probe.Set("disconnect:" + s.Id, reason);
-                _ = observer.EmitAsync("peer-disconnected", s.Id, reason);
-            };
+                await observer.EmitAsync("peer-disconnected", s.Id, reason);
+            });
 
             // ---- events
             socket.On("echo", async ctx =>

@@ -217,7 +217,7 @@ internal sealed class DotNetScenarioServer(ITestOutputHelper output, string? pat
         io.OnConnection(socket =>
         {
             AttachCommon(socket);
-            socket.Disconnected += (s, reason) => _ = control.EmitAsync("peer-disconnected", s.Id, reason);
+            socket.OnDisconnect((s, reason) => control.EmitAsync("peer-disconnected", s.Id, reason));
         });
         io.Of("/chat").OnConnection(AttachCommon);
         io.Of("/secure")

@@ -272,7 +272,7 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
         Assert.StartsWith("40{", await PollAsync(sid), StringComparison.Ordinal);
         SocketIOSocket socket = _io.Sockets.Sockets.Values.Single();
         var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        socket.Disconnected += (_, r) => reason.TrySetResult(r);
+        socket.OnDisconnect((_, r) => reason.TrySetResult(r));
 
         // The test server allows 50 queued packets; nobody polls.
         for (int i = 0; i < 51; i++)

@@ -92,7 +92,7 @@ public sealed class EngineIOOptionTests
         await using WebApplication app = await StartAsync(_ => { });
         SocketIOServer io = app.Services.GetRequiredService<SocketIOServer>();
         var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        io.OnConnection(socket => socket.Disconnected += (_, r) => reason.TrySetResult(r));
+        io.OnConnection(socket => socket.OnDisconnect((_, r) => reason.TrySetResult(r)));
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(new Uri($"ws://{new Uri(app.Urls.First()).Authority}/socket.io/?EIO=4&transport=websocket"), CancellationToken.None);
         Assert.StartsWith("0{", await ReceiveAsync(ws), StringComparison.Ordinal);

@@ -68,7 +68,7 @@ public sealed class SessionTimingTests
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using TestServer server = await TestServer.StartAsync(o => o.EngineIO.TimeProvider = time, io =>
-            io.OnConnection(socket => socket.Disconnected += (_, r) => reason.TrySetResult(r)));
+            io.OnConnection(socket => socket.OnDisconnect((_, r) => reason.TrySetResult(r))));
         using ClientWebSocket ws = await OpenAsync(server);
         await ws.SendAsync("40"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         Assert.StartsWith("40{", await ReceiveAsync(ws), StringComparison.Ordinal);

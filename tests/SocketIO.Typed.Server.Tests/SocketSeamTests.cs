@@ -270,6 +270,48 @@ public sealed class SocketSeamTests
         Assert.Equal(1, server.Logs.Count(112));
     }
 
+    [Fact]
+    public async Task Disconnect_handlers_are_asynchronous_see_the_rooms_while_disconnecting_and_failures_are_logged()
+    {
+        var rooms = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gone = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TestServer server = await TestServer.StartAsync(map: io => io.OnConnection(async socket =>
+        {
+            await Task.Yield();
+            socket.Join("lobby");
+            socket.OnDisconnecting(async (s, reason) =>
+            {
+                // The synchronous part runs before the socket leaves its rooms.
+                rooms.TrySetResult(string.Join(',', s.Rooms.Where(r => r != s.Id)) + "|" + reason);
+                await release.Task;
+                throw new InvalidOperationException("late failure");
+            });
+            socket.OnDisconnect(async (s, reason) =>
+            {
+                await Task.Yield();
+                gone.TrySetResult($"{s.Connected}|{reason}|{s.Rooms.Count}");
+            });
+            socket.OnRequest("sum", args => ValueTask.FromResult<object?>(args.GetInt32(0) + args.GetInt32(1)));
+        }));
+
+        PollingPeer peer = await server.Peer().OpenAsync();
+        await peer.ConnectAsync();
+        await peer.PostAsync("421[\"sum\",2,3]");
+        await peer.PollUntilAsync(p => p == "431[5]");
+        await peer.PostAsync("41");
+        Assert.Equal("lobby|client namespace disconnect", await rooms.Task.WaitAsync(s_wait));
+        Assert.Equal("False|client namespace disconnect|0", await gone.Task.WaitAsync(s_wait));
+
+        release.TrySetResult();
+        for (int i = 0; i < 200 && !server.Logs.Entries.Any(e => e.EventId == 104); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Contains(server.Logs.Entries, e => e.EventId == 104 && e.Message.Contains("disconnecting", StringComparison.Ordinal));
+    }
+
     private sealed class RefusingDispatcher : ISocketIODispatcher
     {
         public ValueTask<SocketIODispatchResult> DispatchAsync(SocketIOEventContext context) =>

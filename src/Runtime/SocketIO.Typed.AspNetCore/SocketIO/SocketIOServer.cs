@@ -142,6 +142,14 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// <returns>The main namespace.</returns>
     public SocketIONamespace OnConnection(Action<SocketIOSocket> handler) => Sockets.OnConnection(handler);
 
+    /// <summary>
+    /// Handles new sockets of the main namespace with an asynchronous handler (socket.io's async <c>connection</c>
+    /// listener): events the client sends meanwhile wait until it completes.
+    /// </summary>
+    /// <param name="handler">The handler.</param>
+    /// <returns>The main namespace.</returns>
+    public SocketIONamespace OnConnection(Func<SocketIOSocket, ValueTask> handler) => Sockets.OnConnection(handler);
+
     /// <summary>Closes every connection (reason <c>server shutting down</c>), refuses new ones, and stops the adapters.</summary>
     /// <returns>A task that completes when done.</returns>
     public async ValueTask DisposeAsync()

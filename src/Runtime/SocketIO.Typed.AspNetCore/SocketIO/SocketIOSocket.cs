@@ -22,6 +22,8 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
     private readonly SocketIOOutgoingListeners _outgoing = new();
     private readonly SocketIOAckRegistry _acks = new();
     private Func<string, SocketIOArguments, ValueTask>[] _anyListeners = [];
+    private Func<SocketIOSocket, string, ValueTask>[] _disconnectingHandlers = [];
+    private Func<SocketIOSocket, string, ValueTask>[] _disconnectHandlers = [];
     private System.Collections.Concurrent.ConcurrentDictionary<string, object?>? _data;
     private volatile bool _connected;
     private bool _ready;
@@ -92,16 +94,66 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
         set;
     }
 
-    /// <summary>Raised when the socket is about to disconnect; it is still in its rooms.</summary>
-    public event Action<SocketIOSocket, string>? Disconnecting;
+    /// <summary>
+    /// Runs <paramref name="handler"/> when the socket is about to disconnect, while it is still in its rooms (socket.io's
+    /// <c>disconnecting</c> event). Handlers start in order; each runs synchronously up to its first <c>await</c> before the
+    /// socket leaves its rooms (as a JavaScript async listener does), the rest continues in the background and failures
+    /// are logged.
+    /// </summary>
+    /// <param name="handler">Receives the socket and socket.io's reason.</param>
+    public void OnDisconnecting(Func<SocketIOSocket, string, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_gate)
+        {
+            _disconnectingHandlers = [.. _disconnectingHandlers, handler];
+        }
+    }
 
-    /// <summary>Raised once the socket has disconnected, with socket.io's reason (for example <c>client namespace disconnect</c>, <c>transport close</c>, <c>ping timeout</c>).</summary>
-    public event Action<SocketIOSocket, string>? Disconnected;
+    /// <summary>Runs <paramref name="handler"/> when the socket is about to disconnect (see <see cref="OnDisconnecting(Func{SocketIOSocket, string, ValueTask})"/>).</summary>
+    /// <param name="handler">Receives the socket and the reason.</param>
+    public void OnDisconnecting(Action<SocketIOSocket, string> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        OnDisconnecting((socket, reason) =>
+        {
+            handler(socket, reason);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="handler"/> once the socket has disconnected (socket.io's <c>disconnect</c> event), with the
+    /// reference implementation's reason (for example <c>client namespace disconnect</c>, <c>transport close</c>,
+    /// <c>ping timeout</c>, <c>server shutting down</c>). Asynchronous handlers are awaited in the background and their
+    /// failures logged.
+    /// </summary>
+    /// <param name="handler">Receives the socket and the reason.</param>
+    public void OnDisconnect(Func<SocketIOSocket, string, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_gate)
+        {
+            _disconnectHandlers = [.. _disconnectHandlers, handler];
+        }
+    }
+
+    /// <summary>Runs <paramref name="handler"/> once the socket has disconnected (see <see cref="OnDisconnect(Func{SocketIOSocket, string, ValueTask})"/>).</summary>
+    /// <param name="handler">Receives the socket and the reason.</param>
+    public void OnDisconnect(Action<SocketIOSocket, string> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        OnDisconnect((socket, reason) =>
+        {
+            handler(socket, reason);
+            return ValueTask.CompletedTask;
+        });
+    }
 
     /// <summary>Handles an event.</summary>
     /// <param name="eventName">The event name.</param>
     /// <param name="handler">The handler; its arguments stay valid until its task completes.</param>
-    /// <exception cref="ArgumentException">The name is reserved (<c>connect</c>, <c>disconnect</c>, …): use <see cref="Disconnected"/>.</exception>
+    /// <exception cref="ArgumentException">The name is reserved (<c>connect</c>, <c>disconnect</c>, …): use <see cref="OnDisconnect(Func{SocketIOSocket, string, ValueTask})"/>.</exception>
     public void On(string eventName, Func<SocketIOEventContext, ValueTask> handler) => _handlers.Add(eventName, handler);
 
     /// <summary>Handles an event synchronously.</summary>
@@ -114,6 +166,22 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
         {
             handler(context);
             return ValueTask.CompletedTask;
+        });
+    }
+
+    /// <summary>
+    /// Answers an acknowledged event with the handler's return value (one ack argument), like the client's
+    /// <c>OnRequest</c>: <c>socket.OnRequest("sum", async args => args.GetInt32(0) + args.GetInt32(1))</c>.
+    /// </summary>
+    /// <param name="eventName">The event name.</param>
+    /// <param name="handler">Returns the acknowledgement value; the arguments stay valid until it completes.</param>
+    public void OnRequest(string eventName, Func<SocketIOArguments, ValueTask<object?>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _handlers.Add(eventName, async context =>
+        {
+            object? result = await handler(context.Arguments).ConfigureAwait(false);
+            await context.AckAsync(result).ConfigureAwait(false);
         });
     }
 
@@ -480,17 +548,7 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
             return;
         }
 
-        try
-        {
-            Disconnecting?.Invoke(this, reason);
-        }
-#pragma warning disable CA1031 // a failing listener must not keep the socket connected
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            SocketIOServerLog.HandlerFailed(_logger, e, "disconnecting", Id);
-        }
-
+        List<(Task Task, string Name)>? pending = StartHandlers(Volatile.Read(ref _disconnectingHandlers), reason, "disconnecting", null);
         _connected = false;
         if (PrivateId is not null && IsRecoverable(reason))
         {
@@ -507,15 +565,51 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
         ReleaseHeld();
         _acks.FailAll(reason);
         SocketIOServerLog.Disconnected(_logger, Id, Namespace.Name, reason);
-        try
+        pending = StartHandlers(Volatile.Read(ref _disconnectHandlers), reason, "disconnect", pending);
+        if (pending is not null)
         {
-            Disconnected?.Invoke(this, reason);
+            _ = ObserveHandlersAsync(pending);
         }
-#pragma warning disable CA1031 // see above
-        catch (Exception e)
-#pragma warning restore CA1031
+    }
+
+    // Starts each handler (its synchronous part runs now); returns those still running, to be observed.
+    private List<(Task Task, string Name)>? StartHandlers(Func<SocketIOSocket, string, ValueTask>[] handlers, string reason, string name, List<(Task Task, string Name)>? pending)
+    {
+        foreach (Func<SocketIOSocket, string, ValueTask> handler in handlers)
         {
-            SocketIOServerLog.HandlerFailed(_logger, e, "disconnect", Id);
+            try
+            {
+                ValueTask task = handler(this, reason);
+                if (!task.IsCompletedSuccessfully)
+                {
+                    (pending ??= []).Add((task.AsTask(), name));
+                }
+            }
+#pragma warning disable CA1031 // a failing handler must not keep the socket connected, nor stop the other handlers
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.HandlerFailed(_logger, e, name, Id);
+            }
+        }
+
+        return pending;
+    }
+
+    private async Task ObserveHandlersAsync(List<(Task Task, string Name)> pending)
+    {
+        foreach ((Task task, string name) in pending)
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // logged: the socket is gone either way
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.HandlerFailed(_logger, e, name, Id);
+            }
         }
     }
 

@@ -183,12 +183,48 @@ public sealed class SocketIOClient : IAsyncDisposable
         {
             await OpenCoreAsync().ConfigureAwait(false);
         }
+        catch (Exception e) when (Options.Reconnection && !_lifetime.IsCancellationRequested)
+        {
+            // With reconnection on, a failed first connection is reported and retried, as socket.io-client's manager
+            // does; the sockets wait for the reconnection loop (within their connect timeout).
+            if (!StartRetryingFirstOpen(e))
+            {
+                throw;
+            }
+        }
         finally
         {
             lock (_gate)
             {
                 _opening = null;
             }
+        }
+    }
+
+    // The first connection failed: every socket waiting for it sees connect_error, and the reconnection loop takes over.
+    private bool StartRetryingFirstOpen(Exception error)
+    {
+        lock (_gate)
+        {
+            if (_disposed || _skipReconnect || _reconnecting)
+            {
+                return false;
+            }
+
+            _reconnecting = true;
+        }
+
+        SocketIOClientLog.ReconnectAttemptFailed(Logger, error, 0);
+        NotifyConnectError(error);
+        _ = ReconnectLoopAsync();
+        return true;
+    }
+
+    private void NotifyConnectError(Exception error)
+    {
+        foreach (SocketIOClientSocket socket in SnapshotSockets())
+        {
+            socket.OnOpenFailed(error);
         }
     }
 
@@ -411,6 +447,7 @@ public sealed class SocketIOClient : IAsyncDisposable
                 {
                     SocketIOClientLog.ReconnectAttemptFailed(Logger, e, attempt);
                     Raise(ReconnectError, (h, self) => h(self, e));
+                    NotifyConnectError(e);
                 }
             }
         }

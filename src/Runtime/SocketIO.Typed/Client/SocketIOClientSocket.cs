@@ -101,8 +101,13 @@ public sealed class SocketIOClientSocket
     /// </summary>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns>A task that completes when connected.</returns>
+    /// <remarks>
+    /// As socket.io-client's manager: when the connection cannot be opened and <see cref="SocketIOClientOptions.Reconnection"/>
+    /// is on, <see cref="ConnectError"/> is raised for each failed attempt and the client keeps trying with its backoff
+    /// until it connects or <see cref="SocketIOClientOptions.ConnectTimeout"/> passes. With reconnection off it fails at once.
+    /// </remarks>
     /// <exception cref="SocketIOConnectException">The namespace refused the connection (message and data from the middleware).</exception>
-    /// <exception cref="TimeoutException">No answer within <see cref="SocketIOClientOptions.ConnectTimeout"/>.</exception>
+    /// <exception cref="TimeoutException">Not connected within <see cref="SocketIOClientOptions.ConnectTimeout"/>.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         TaskCompletionSource tcs;
@@ -317,6 +322,21 @@ public sealed class SocketIOClientSocket
         {
             OnClose(reason);
         }
+    }
+
+    // The connection could not be opened (first try or a reconnection attempt): a socket that waits to connect sees
+    // connect_error, as socket.io-client's sockets do for every failed attempt of their manager.
+    internal void OnOpenFailed(Exception error)
+    {
+        lock (_gate)
+        {
+            if (_connected || !_active)
+            {
+                return;
+            }
+        }
+
+        RaiseConnectError(error);
     }
 
     internal void OnReconnectFailed()
