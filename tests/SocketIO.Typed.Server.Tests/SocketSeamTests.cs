@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using SocketIO.Typed.Adapters;
 using SocketIO.Typed.AspNetCore.SocketIO;
 using SocketIO.Typed.EngineIO.Protocol;
@@ -310,6 +311,38 @@ public sealed class SocketSeamTests
         }
 
         Assert.Contains(server.Logs.Entries, e => e.EventId == 104 && e.Message.Contains("disconnecting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Each_socket_gets_a_service_scope_for_its_connection_disposed_after_it_disconnects()
+    {
+        var disposed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TestServer server = await TestServer.StartAsync(
+            map: io => io.OnConnection(socket => socket.On("which", ctx => ctx.AckAsync(ctx.Socket.Services.GetRequiredService<Counter>().Id))),
+            services: s => s.AddScoped(_ => new Counter(disposed)));
+        PollingPeer a = await server.Peer().OpenAsync();
+        PollingPeer b = await server.Peer().OpenAsync();
+        await a.ConnectAsync();
+        await b.ConnectAsync();
+        await a.PostAsync("421[\"which\"]\u001e422[\"which\"]");
+        await b.PostAsync("423[\"which\"]");
+        (string first, List<string> before) = await a.PollUntilAsync(p => p.StartsWith("432", StringComparison.Ordinal));
+        (string other, _) = await b.PollUntilAsync(p => p.StartsWith("433", StringComparison.Ordinal));
+        string firstAnswer = before.Concat([first]).Single(p => p.StartsWith("431", StringComparison.Ordinal))[3..];
+        Assert.Equal(firstAnswer, first[3..]);
+        Assert.NotEqual(firstAnswer, other[3..]);
+
+        await a.PostAsync("41");
+        Assert.Equal(int.Parse(firstAnswer.Trim('[', ']'), System.Globalization.CultureInfo.InvariantCulture), await disposed.Task.WaitAsync(s_wait));
+    }
+
+    private sealed class Counter(TaskCompletionSource<int> disposed) : IDisposable
+    {
+        private static int s_next;
+
+        public int Id { get; } = Interlocked.Increment(ref s_next);
+
+        public void Dispose() => disposed.TrySetResult(Id);
     }
 
     private sealed class RefusingDispatcher : ISocketIODispatcher

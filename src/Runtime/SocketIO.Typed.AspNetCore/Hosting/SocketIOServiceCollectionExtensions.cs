@@ -19,10 +19,26 @@ public static class SocketIOServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The services.</returns>
-    public static IServiceCollection AddSocketIO(this IServiceCollection services, Action<SocketIOServerOptions>? configure = null)
+    public static IServiceCollection AddSocketIO(this IServiceCollection services, Action<SocketIOServerOptions>? configure = null) =>
+        AddSocketIO(services, null, configure);
+
+    /// <summary>
+    /// Adds a <see cref="SocketIOServer"/> singleton whose options are read from <paramref name="configuration"/> (see
+    /// <see cref="SocketIOConfiguration"/>), then adjusted by <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section, for example <c>builder.Configuration.GetSection("SocketIO")</c>; null reads nothing.</param>
+    /// <param name="configure">Sets what configuration cannot (handlers, the clock, the adapter factory).</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddSocketIO(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration? configuration, Action<SocketIOServerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = new SocketIOServerOptions();
+        if (configuration is not null)
+        {
+            SocketIOConfiguration.Bind(options, configuration);
+        }
+
         configure?.Invoke(options);
         services.AddSingleton(options);
         services.AddSingleton(static sp =>
@@ -34,7 +50,7 @@ public static class SocketIOServiceCollectionExtensions
                 options.AdapterFactory = adapters.Create;
             }
 
-            return new SocketIOServer(options, sp.GetService<ILoggerFactory>());
+            return new SocketIOServer(options, sp.GetService<ILoggerFactory>(), sp);
         });
         services.AddHostedService(static sp => new SocketIOShutdownService(
             sp.GetRequiredService<SocketIOServer>(), sp.GetRequiredService<IHostApplicationLifetime>()));

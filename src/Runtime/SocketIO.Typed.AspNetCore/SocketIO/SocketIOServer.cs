@@ -28,9 +28,19 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// <param name="options">The options.</param>
     /// <param name="loggerFactory">Where to log; no logging when null.</param>
     public SocketIOServer(SocketIOServerOptions options, ILoggerFactory? loggerFactory = null)
+        : this(options, loggerFactory, null)
+    {
+    }
+
+    /// <summary>Creates a server whose sockets get service scopes from <paramref name="services"/>.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="loggerFactory">Where to log; no logging when null.</param>
+    /// <param name="services">The application's services (<see cref="SocketIOSocket.Services"/> scopes come from them); null for none.</param>
+    public SocketIOServer(SocketIOServerOptions options, ILoggerFactory? loggerFactory, IServiceProvider? services)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
+        Services = services;
         loggerFactory ??= NullLoggerFactory.Instance;
         Logger = loggerFactory.CreateLogger("SocketIO.Typed.Server");
         EngineIO = new EngineIOServer(options.EngineIO, loggerFactory.CreateLogger("SocketIO.Typed.EngineIO"));
@@ -40,6 +50,9 @@ public sealed class SocketIOServer : IAsyncDisposable
 
     /// <summary>The options.</summary>
     public SocketIOServerOptions Options { get; }
+
+    /// <summary>The application's services, when the server came from dependency injection (<c>AddSocketIO</c>).</summary>
+    public IServiceProvider? Services { get; }
 
     /// <summary>The Engine.IO server underneath.</summary>
     public EngineIOServer EngineIO { get; }

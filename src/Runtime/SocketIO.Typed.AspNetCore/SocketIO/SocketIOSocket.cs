@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SocketIO.Typed.Adapters;
 using SocketIO.Typed.EngineIO.Protocol;
@@ -24,6 +25,7 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
     private Func<string, SocketIOArguments, ValueTask>[] _anyListeners = [];
     private Func<SocketIOSocket, string, ValueTask>[] _disconnectingHandlers = [];
     private Func<SocketIOSocket, string, ValueTask>[] _disconnectHandlers = [];
+    private AsyncServiceScope? _scope;
     private System.Collections.Concurrent.ConcurrentDictionary<string, object?>? _data;
     private volatile bool _connected;
     private bool _ready;
@@ -77,6 +79,30 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
             lock (_gate)
             {
                 return _data ??= new System.Collections.Concurrent.ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A service scope that lives as long as this socket's connection to its namespace (created on first use, disposed
+    /// after the disconnect handlers finished): scoped services (a <c>DbContext</c>, a unit of work) resolved here are
+    /// shared by this socket's handlers and by no other socket. Needs a server from dependency injection (<c>AddSocketIO</c>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server was built without services.</exception>
+    public IServiceProvider Services
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_scope is null)
+                {
+                    IServiceProvider root = Namespace.Server.Services
+                        ?? throw new InvalidOperationException("This server has no services: create it with AddSocketIO (or pass an IServiceProvider) to use scoped services.");
+                    _scope = root.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+                }
+
+                return _scope.Value.ServiceProvider;
             }
         }
     }
@@ -570,6 +596,34 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
         {
             _ = ObserveHandlersAsync(pending);
         }
+        else
+        {
+            _ = DisposeScopeAsync();
+        }
+    }
+
+    private async Task DisposeScopeAsync()
+    {
+        AsyncServiceScope? scope;
+        lock (_gate)
+        {
+            scope = _scope;
+            _scope = null;
+        }
+
+        if (scope is { } s)
+        {
+            try
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // a scoped service failing to dispose is logged; the socket is gone either way
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.HandlerFailed(_logger, e, "(scope dispose)", Id);
+            }
+        }
     }
 
     // Starts each handler (its synchronous part runs now); returns those still running, to be observed.
@@ -611,6 +665,8 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
                 SocketIOServerLog.HandlerFailed(_logger, e, name, Id);
             }
         }
+
+        await DisposeScopeAsync().ConfigureAwait(false);
     }
 
     // socket.io's RECOVERABLE_DISCONNECT_REASONS: the client did not leave on purpose.
