@@ -1,8 +1,7 @@
 // The server the load harness (shared/bench) drives: exactly the contract of BENCH-CONTRACT.md.
 // Start it with `dotnet Benchmark.Server.dll` (not `dotnet run`); HOST and PORT come from the environment.
 using System.Globalization;
-using SocketIO.Typed.AspNetCore;
-using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.Server;
 
 string host = Environment.GetEnvironmentVariable("HOST") ?? "127.0.0.1";
 int port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "3000", CultureInfo.InvariantCulture);

@@ -7,13 +7,13 @@
 // Stop the server and start it again: the client reconnects and joins its room again.
 using System.Text.Json;
 using SocketIO.Typed.Client;
-using SocketIO.Typed.SocketIO;
+using SocketIO.Typed;
 
 var url = new Uri(args.Length > 0 ? args[0] : "http://localhost:5000");
 string nick = args.Length > 1 ? args[1] : "console-" + Environment.ProcessId;
 string room = args.Length > 2 ? args[2] : "general";
 
-await using var io = new SocketIOClient(url);
+await using var io = new SocketIOManager(url);
 SocketIOClientSocket socket = io.Socket;
 
 socket.On("message", ctx =>

@@ -16,9 +16,8 @@
 using System.Globalization;
 using System.Text.Json;
 using SocketIO.Typed.Adapters;
-using SocketIO.Typed.AspNetCore;
-using SocketIO.Typed.AspNetCore.SocketIO;
-using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.Server;
+using SocketIO.Typed;
 
 const int MaxImageBytes = 4 * 1024 * 1024;
 int port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "5000", CultureInfo.InvariantCulture);

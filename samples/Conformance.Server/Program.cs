@@ -1,9 +1,8 @@
 // The server the official protocol test suites (socketio/engine.io-protocol and socketio/socket.io-protocol,
 // test-suite/) run against: a raw Engine.IO echo endpoint at /engine.io/ and Socket.IO at /socket.io/.
 using System.Globalization;
-using SocketIO.Typed.AspNetCore;
-using SocketIO.Typed.AspNetCore.EngineIO;
-using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.Server.Engine;
+using SocketIO.Typed.Server;
 
 int port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "3000", CultureInfo.InvariantCulture);
 
@@ -44,9 +43,9 @@ static void ConfigureEngine(EngineIOServerOptions options)
     options.Cors.AllowedOrigins.Add("*");
 }
 
-internal sealed class EchoHandler : IEngineIOSocketHandler
+internal sealed class EchoHandler : IEngineIOSessionHandler
 {
-    public void OnMessage(EngineIOSocket socket, ReadOnlyMemory<byte> data, bool isBinary)
+    public void OnMessage(EngineIOSession socket, ReadOnlyMemory<byte> data, bool isBinary)
     {
         if (isBinary)
         {
@@ -58,7 +57,7 @@ internal sealed class EchoHandler : IEngineIOSocketHandler
         }
     }
 
-    public void OnClose(EngineIOSocket socket, string reason)
+    public void OnClose(EngineIOSession socket, string reason)
     {
     }
 }

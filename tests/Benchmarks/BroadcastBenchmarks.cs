@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using SocketIO.Typed.Adapters;
-using SocketIO.Typed.AspNetCore.SocketIO;
-using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.Server;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Benchmarks;
 

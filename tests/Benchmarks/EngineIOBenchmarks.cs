@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using SocketIO.Typed.Buffers;
-using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Benchmarks;
 
@@ -73,7 +72,7 @@ public class EngineIOBenchmarks
         return _output.WrittenCount;
     }
 
-    // EngineIOSocket.WriteQueuedAsync creates a PooledBufferWriter for every poll response; this is that cost.
+    // EngineIOSession.WriteQueuedAsync creates a PooledBufferWriter for every poll response; this is that cost.
     [Benchmark(Description = "EIO: encode polling payload (2 text packets, new writer per payload)")]
     public int EncodeTextPayloadNewWriter()
     {
@@ -83,7 +82,7 @@ public class EngineIOBenchmarks
         return output.WrittenCount;
     }
 
-    // As EngineIOSocket.HandlePostAsync: split the records, decode each.
+    // As EngineIOSession.HandlePostAsync: split the records, decode each.
     private static int Decode(byte[] body)
     {
         ReadOnlyMemory<byte> payload = body;

@@ -2,9 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
-using SocketIO.Typed.AspNetCore.EngineIO;
-using SocketIO.Typed.AspNetCore.SocketIO;
-using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.Server.Engine;
+using SocketIO.Typed.Server;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Benchmarks;
 
@@ -16,14 +16,14 @@ namespace SocketIO.Typed.Benchmarks;
 /// <remarks>
 /// No transport drains the sessions' send queues (no client polls), so <see cref="Drain"/> plays the transport:
 /// it takes every queued packet and releases it, as the polling and WebSocket writers do after writing. The
-/// queue is private to <see cref="EngineIOSocket"/> and src/ has no seam to read it, so it is reached with
+/// queue is private to <see cref="EngineIOSession"/> and src/ has no seam to read it, so it is reached with
 /// <see cref="UnsafeAccessorAttribute"/> (benchmark code only).
 /// </remarks>
 internal sealed class InMemoryServer : IAsyncDisposable
 {
     private readonly ChannelReader<EncodedPacket>[] _queues;
 
-    private InMemoryServer(SocketIOServer server, EngineIOSocket[] sessions)
+    private InMemoryServer(SocketIOServer server, EngineIOSession[] sessions)
     {
         Server = server;
         Sessions = sessions;
@@ -32,7 +32,7 @@ internal sealed class InMemoryServer : IAsyncDisposable
 
     public SocketIOServer Server { get; }
 
-    public EngineIOSocket[] Sessions { get; }
+    public EngineIOSession[] Sessions { get; }
 
     public static async Task<InMemoryServer> StartAsync(int clients, Action<SocketIOServer>? configure = null)
     {
@@ -40,12 +40,12 @@ internal sealed class InMemoryServer : IAsyncDisposable
         options.EngineIO.TimeProvider = new FrozenTimeProvider();
         var server = new SocketIOServer(options);
         configure?.Invoke(server);
-        var sessions = new EngineIOSocket[clients];
+        var sessions = new EngineIOSession[clients];
         for (int i = 0; i < clients; i++)
         {
             string sid = await OpenAsync(server);
             await ConnectMainNamespaceAsync(server, sid);
-            if (!server.EngineIO.TryGetSession(sid, out EngineIOSocket? session))
+            if (!server.EngineIO.TryGetSession(sid, out EngineIOSession? session))
             {
                 throw new InvalidOperationException($"Session {sid} was not created.");
             }
@@ -87,7 +87,7 @@ internal sealed class InMemoryServer : IAsyncDisposable
     }
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_queue")]
-    private static extern ref Channel<EncodedPacket> QueueOf(EngineIOSocket session);
+    private static extern ref Channel<EncodedPacket> QueueOf(EngineIOSession session);
 
     private static async Task<string> OpenAsync(SocketIOServer server)
     {

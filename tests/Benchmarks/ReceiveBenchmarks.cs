@@ -1,11 +1,11 @@
 using BenchmarkDotNet.Attributes;
-using SocketIO.Typed.AspNetCore.EngineIO;
-using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.Server.Engine;
+using SocketIO.Typed.Server;
 
 namespace SocketIO.Typed.Benchmarks;
 
 /// <summary>
-/// One client's packets entering the Socket.IO layer of a real server (<see cref="IEngineIOSocketHandler.OnMessage"/>,
+/// One client's packets entering the Socket.IO layer of a real server (<see cref="IEngineIOSessionHandler.OnMessage"/>,
 /// what the transports call after Engine.IO decoding): parse, route to the socket, copy the payload to a pooled
 /// buffer, dispatch to an untyped handler that reads the arguments.
 /// </summary>
@@ -18,8 +18,8 @@ public class ReceiveBenchmarks
     private static readonly byte[] s_attachment = new byte[1024];
 
     private InMemoryServer _host = null!;
-    private EngineIOSocket _session = null!;
-    private IEngineIOSocketHandler _handler = null!;
+    private EngineIOSession _session = null!;
+    private IEngineIOSessionHandler _handler = null!;
     private int _sum;
 
     [GlobalSetup]

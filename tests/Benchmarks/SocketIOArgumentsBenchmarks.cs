@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Benchmarks;
 
@@ -14,7 +14,7 @@ public class SocketIOArgumentsBenchmarks
     public void Setup()
     {
         byte[] text = "2[\"chat\",\"hello\",42]"u8.ToArray();
-        if (SocketIOParser.TryParse(text, out SocketIOPacket header) != SocketIOParseError.None)
+        if (SocketIOParser.TryParse(text, out SocketIOPacketHeader header) != SocketIOParseError.None)
         {
             throw new InvalidOperationException("Malformed packet.");
         }

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Benchmarks;
 

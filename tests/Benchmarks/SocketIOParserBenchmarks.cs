@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Benchmarks;
 
@@ -22,7 +22,7 @@ public class SocketIOParserBenchmarks
 
     private static int Parse(byte[] text)
     {
-        if (SocketIOParser.TryParse(text, out SocketIOPacket packet) != SocketIOParseError.None)
+        if (SocketIOParser.TryParse(text, out SocketIOPacketHeader packet) != SocketIOParseError.None)
         {
             throw new InvalidOperationException("Malformed packet.");
         }

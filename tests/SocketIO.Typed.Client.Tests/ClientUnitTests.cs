@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
-using SocketIO.Typed.SocketIO;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Client.Tests;
 
@@ -22,9 +22,9 @@ public sealed class ClientUnitTests
         return options;
     }
 
-    private static async Task<SocketIOClient> ConnectAsync(FakePollingServer server, FakeTimeProvider time, Action<SocketIOClientOptions>? configure = null)
+    private static async Task<SocketIOManager> ConnectAsync(FakePollingServer server, FakeTimeProvider time, Action<SocketIOClientOptions>? configure = null)
     {
-        var io = new SocketIOClient(server.Url, Options(server, time, configure));
+        var io = new SocketIOManager(server.Url, Options(server, time, configure));
         Task connecting = io.ConnectAsync();
         Assert.Equal("40", await server.NextAsync());
         server.Send("40{\"sid\":\"socket-1\"}");
@@ -37,7 +37,7 @@ public sealed class ClientUnitTests
     {
         var server = new FakePollingServer();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using SocketIOClient io = await ConnectAsync(server, time);
+        await using SocketIOManager io = await ConnectAsync(server, time);
 
         Task<SocketIOArguments> pending = io.Socket.EmitWithAckAsync("slow", TimeSpan.FromSeconds(5), 1);
         Assert.Equal("420[\"slow\",1]", await server.NextAsync());
@@ -59,7 +59,7 @@ public sealed class ClientUnitTests
     {
         var server = new FakePollingServer(pingIntervalMs: 1000, pingTimeoutMs: 500);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using SocketIOClient io = await ConnectAsync(server, time, o => o.Reconnection = false);
+        await using SocketIOManager io = await ConnectAsync(server, time, o => o.Reconnection = false);
         var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         io.Socket.Disconnected += (_, r) => reason.TrySetResult(r);
 
@@ -74,7 +74,7 @@ public sealed class ClientUnitTests
     {
         var server = new FakePollingServer();
         var time = new CountingTimeProvider();
-        await using SocketIOClient io = await ConnectAsync(server, time, o =>
+        await using SocketIOManager io = await ConnectAsync(server, time, o =>
         {
             o.ReconnectionDelay = TimeSpan.FromSeconds(1);
             o.ReconnectionDelayMax = TimeSpan.FromSeconds(3);
@@ -118,7 +118,7 @@ public sealed class ClientUnitTests
     {
         var server = new FakePollingServer();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using SocketIOClient io = await ConnectAsync(server, time, o =>
+        await using SocketIOManager io = await ConnectAsync(server, time, o =>
         {
             o.MaxAttachments = 2;
             o.Reconnection = false;
@@ -135,7 +135,7 @@ public sealed class ClientUnitTests
     {
         var server = new FakePollingServer();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var io = new SocketIOClient(server.Url, Options(server, time, o => o.ConcurrentEventHandlers = true));
+        await using var io = new SocketIOManager(server.Url, Options(server, time, o => o.ConcurrentEventHandlers = true));
         var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         io.Socket.On("early", ctx =>
         {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using SocketIO.Typed.Adapters;
-using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.Server;
 
 namespace SocketIO.Typed.Interop.Tests;
 

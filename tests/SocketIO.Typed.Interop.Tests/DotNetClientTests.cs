@@ -2,13 +2,11 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using System.Threading.Channels;
 using SocketIO.Typed.Client;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Interop.Tests;
 
-// SocketIOClient is also the namespace of the NuGet package SocketIOClient, the peer client of PeerDotNetClientTests.
-using SocketIOClient = global::SocketIO.Typed.Client.SocketIOClient;
 
 /// <summary>
 /// Our .NET client against the official Node socket.io 4.8.4 server (<c>node/server.mjs</c>), against python-socketio
@@ -63,7 +61,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         return options;
     }
 
-    private static async Task WaitUpgradedAsync(SocketIOClient io, string transport)
+    private static async Task WaitUpgradedAsync(SocketIOManager io, string transport)
     {
         if (transport != "upgrade")
         {
@@ -90,7 +88,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     public async Task Connects_with_auth_query_and_headers_and_exchanges_events_binary_and_acks(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options(transport, o =>
+        await using var io = new SocketIOManager(server.Url, Options(transport, o =>
         {
             o.Auth = new Dictionary<string, object?>(StringComparer.Ordinal) { ["token"] = "abc", ["n"] = 1 };
             o.Query["q"] = "query value";
@@ -146,7 +144,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         // Concurrent handlers run as soon as an event is delivered, so an event handed over too early would be seen
         // without an id.
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.ConcurrentEventHandlers = true));
+        await using var io = new SocketIOManager(server.Url, Options(transport, o => o.ConcurrentEventHandlers = true));
         SocketIOClientSocket early = io.Of("/early");
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         early.On("early", ctx =>
@@ -176,7 +174,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         int authCalls = 0;
-        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.AuthProvider = (ns, _) =>
+        await using var io = new SocketIOManager(server.Url, Options(transport, o => o.AuthProvider = (ns, _) =>
         {
             Interlocked.Increment(ref authCalls);
             return ValueTask.FromResult<object?>(new Dictionary<string, object?>(StringComparer.Ordinal) { ["token"] = ns == "/secure" ? "bad" : "good", ["ns"] = ns });
@@ -216,7 +214,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         await using var proxy = new TcpCutProxy(server.Port);
-        await using var io = new SocketIOClient(proxy.Url, Options(transport, o => o.Reconnection = false));
+        await using var io = new SocketIOManager(proxy.Url, Options(transport, o => o.Reconnection = false));
         await io.ConnectAsync();
         await WaitUpgradedAsync(io, transport);
 
@@ -242,7 +240,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         await using var proxy = new TcpCutProxy(server.Port);
-        await using var io = new SocketIOClient(proxy.Url, Options(transport, o => o.Reconnection = false));
+        await using var io = new SocketIOManager(proxy.Url, Options(transport, o => o.Reconnection = false));
         var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         io.Socket.Disconnected += (_, r) => reason.TrySetResult(r);
         await io.ConnectAsync();
@@ -259,8 +257,8 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     public async Task A_server_disconnect_is_final_and_a_client_disconnect_is_seen_by_the_server(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options(transport));
-        var control = new SocketIOClient(server.Url, Options("websocket"));
+        await using var io = new SocketIOManager(server.Url, Options(transport));
+        var control = new SocketIOManager(server.Url, Options("websocket"));
         await using (control)
         {
             Task<string> peerGone = Next(control.Of("/control"), "peer-disconnected", a => $"{a.GetString(0)}|{a.GetString(1)}");
@@ -298,7 +296,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     public async Task Emits_while_disconnected_are_buffered_or_refused_and_volatile_ones_are_dropped(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.SendBufferLimit = 2));
+        await using var io = new SocketIOManager(server.Url, Options(transport, o => o.SendBufferLimit = 2));
         Task<string> echoed = Next(io.Socket, "echo-back", a => a.GetString(0)!);
 
         await io.Socket.EmitAsync("echo", "buffered before connect");
@@ -310,7 +308,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         await io.ConnectAsync();
         Assert.Equal("buffered before connect", await echoed);
 
-        await using var strict = new SocketIOClient(server.Url, Options(transport, o => o.DisconnectedEmits = SocketIODisconnectedEmitBehavior.Fail));
+        await using var strict = new SocketIOManager(server.Url, Options(transport, o => o.DisconnectedEmits = SocketIODisconnectedEmitBehavior.Fail));
         await Assert.ThrowsAsync<SocketIODisconnectedException>(async () => await strict.Socket.EmitAsync("echo", "refused"));
     }
 
@@ -321,7 +319,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         await using (server)
         {
-            await using var io = new SocketIOClient(server.Url, Options(transport));
+            await using var io = new SocketIOManager(server.Url, Options(transport));
             var attempts = new List<int>();
             var reconnected = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
             var reasons = Channel.CreateUnbounded<string>();
@@ -371,11 +369,11 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
             await server.StopAsync();
 
             // Reconnection off: the first failure is final.
-            await using var strict = new SocketIOClient(server.Url, Options(transport, o => o.Reconnection = false));
+            await using var strict = new SocketIOManager(server.Url, Options(transport, o => o.Reconnection = false));
             await Assert.ThrowsAnyAsync<Exception>(() => strict.ConnectAsync()).WaitAsync(s_wait);
 
             // Reconnection on (the default): connect_error for each failed attempt, then connected once the server is up.
-            await using var io = new SocketIOClient(server.Url, Options(transport, o => o.ConnectTimeout = TimeSpan.FromSeconds(30)));
+            await using var io = new SocketIOManager(server.Url, Options(transport, o => o.ConnectTimeout = TimeSpan.FromSeconds(30)));
             var errors = Channel.CreateUnbounded<Exception>();
             io.Socket.ConnectError += (_, e) => errors.Writer.TryWrite(e);
             Task connecting = io.ConnectAsync();
@@ -393,7 +391,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     public async Task Reconnection_gives_up_after_the_configured_attempts(string kind, string transport)
     {
         ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.ReconnectionAttempts = 2));
+        await using var io = new SocketIOManager(server.Url, Options(transport, o => o.ReconnectionAttempts = 2));
         var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int errors = 0;
         io.ReconnectError += (_, _) => Interlocked.Increment(ref errors);
@@ -412,14 +410,14 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         await using var proxy = new TcpCutProxy(server.Port);
-        await using var control = new SocketIOClient(server.Url, Options("websocket"));
+        await using var control = new SocketIOManager(server.Url, Options("websocket"));
         SocketIOClientSocket controlSocket = control.Of("/control");
         var gone = Channel.CreateUnbounded<string>();
         controlSocket.On("peer-disconnected", ctx => gone.Writer.TryWrite(ctx.Arguments.GetString(0)!));
         await controlSocket.ConnectAsync();
 
         // The auth is a JsonObject: the recovery reconnect merges it with pid and offset, as for any other kind.
-        await using var io = new SocketIOClient(proxy.Url, Options(transport, o =>
+        await using var io = new SocketIOManager(proxy.Url, Options(transport, o =>
         {
             o.ReconnectionDelay = o.ReconnectionDelayMax = TimeSpan.FromMilliseconds(1500);
             o.Auth = new System.Text.Json.Nodes.JsonObject { ["token"] = "kept" };
@@ -462,7 +460,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     public async Task Retries_resend_an_unacknowledged_emit_until_the_server_answers(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options(transport, o =>
+        await using var io = new SocketIOManager(server.Url, Options(transport, o =>
         {
             o.Retries = 3;
             o.AckTimeout = TimeSpan.FromMilliseconds(300);
@@ -507,7 +505,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     public async Task Handlers_of_one_socket_run_one_at_a_time_in_order(string kind, string transport)
     {
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
-        await using var io = new SocketIOClient(server.Url, Options(transport));
+        await using var io = new SocketIOManager(server.Url, Options(transport));
         int running = 0;
         int maxRunning = 0;
         var seen = new List<int>();
@@ -542,7 +540,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         using var counting = new CountingHandler();
         int webSocketsConfigured = 0;
-        await using var io = new SocketIOClient(server.Url, Options(transport, o =>
+        await using var io = new SocketIOManager(server.Url, Options(transport, o =>
         {
             o.HttpMessageHandler = counting;
             o.ConfigureWebSocket = _ => Interlocked.Increment(ref webSocketsConfigured);
@@ -591,14 +589,14 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     {
         // Every server serves only /custom-path here.
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output, path: "/custom-path");
-        await using var io = new SocketIOClient(server.Url, Options(transport, o => o.Path = "/custom-path"));
+        await using var io = new SocketIOManager(server.Url, Options(transport, o => o.Path = "/custom-path"));
         await io.ConnectAsync();
         await WaitUpgradedAsync(io, transport);
         Assert.Equal("/", (await io.Socket.EmitWithAckAsync("whoami")).GetString(0));
 
         // The default path is not served, so the option was really used: python-socketio and ours answer 404; Node's
         // HTTP server leaves a request for another path unanswered and drops a WebSocket upgrade there.
-        await using var lost = new SocketIOClient(server.Url, Options(transport, o =>
+        await using var lost = new SocketIOManager(server.Url, Options(transport, o =>
         {
             o.ConnectTimeout = TimeSpan.FromSeconds(3);
             o.Reconnection = false;   // fail at once instead of retrying the first connection

@@ -6,9 +6,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SocketIO.Typed.Adapters;
-using SocketIO.Typed.AspNetCore;
-using SocketIO.Typed.AspNetCore.SocketIO;
-using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.Server;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Interop.Tests;
 

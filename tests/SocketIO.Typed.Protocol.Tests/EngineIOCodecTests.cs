@@ -1,6 +1,5 @@
 using System.Text;
-using SocketIO.Typed.Buffers;
-using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Protocol.Tests;
 
@@ -102,7 +101,7 @@ public class EngineIOCodecTests
         EngineIOWriter.WriteOpenPacket(writer, new EngineIOHandshake("abc", ["websocket"], 25000, 20000, 1000000));
         Assert.Equal("0{\"sid\":\"abc\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}",
             Encoding.UTF8.GetString(writer.WrittenSpan));
-        Assert.True(EngineIOWriter.TryReadOpenPacket(writer.WrittenSpan[1..], out EngineIOHandshake? read));
+        Assert.True(EngineIOParser.TryReadOpenPacket(writer.WrittenSpan[1..], out EngineIOHandshake? read));
         Assert.Equal("abc", read!.Sid);
         Assert.Equal(["websocket"], read.Upgrades);
         Assert.Equal(25000, read.PingIntervalMs);
@@ -118,7 +117,7 @@ public class EngineIOCodecTests
     [InlineData("{\"sid\":")]
     public void Rejects_bad_open_packets(string json)
     {
-        Assert.False(EngineIOWriter.TryReadOpenPacket(Encoding.UTF8.GetBytes(json), out _));
+        Assert.False(EngineIOParser.TryReadOpenPacket(Encoding.UTF8.GetBytes(json), out _));
     }
 
 }

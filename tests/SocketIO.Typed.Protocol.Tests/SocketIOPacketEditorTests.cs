@@ -1,6 +1,5 @@
 using System.Text;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Protocol.Tests;
 
@@ -38,7 +37,7 @@ public class SocketIOPacketEditorTests
         Assert.Equal(1, copy.AttachmentCount);
         Assert.Equal(attachment, copy.GetAttachment(0).ToArray());
         Assert.False(copy.Compress);
-        Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(copy.Text.Span[1..], out SocketIOPacket parsed));
+        Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(copy.Text.Span[1..], out SocketIOPacketHeader parsed));
         Assert.Equal(SocketIOPacketType.BinaryEvent, parsed.Type);
         copy.Release();
     }

@@ -2,10 +2,8 @@ using System.Text;
 using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
-using SocketIO.Typed.Buffers;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Protocol;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Protocol.Tests;
 
@@ -82,7 +80,7 @@ public class SocketIOPacketWriterTests
     public void Forwards_received_arguments_byte_for_byte()
     {
         byte[] text = Encoding.UTF8.GetBytes("2[\"message\",1,\"2\",{\"3\":[true]},1.50,\"\\u00e9\"]");
-        Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacket packet));
+        Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacketHeader packet));
         var args = new SocketIOArguments(packet.GetPayload(text), 1, packet.ArgumentsStart - packet.PayloadStart, null);
         Assert.Equal(5, args.Count);
         EncodedPacket echoed = EchoArgs("message-back", args);
@@ -93,7 +91,7 @@ public class SocketIOPacketWriterTests
     public void Forwards_binary_arguments_with_their_attachments()
     {
         byte[] text = Encoding.UTF8.GetBytes("51-[\"message\",{\"_placeholder\":true,\"num\":0},{\"a\":[\"x\"]}]");
-        Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacket packet));
+        Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacketHeader packet));
         var args = new SocketIOArguments(packet.GetPayload(text), 1, packet.ArgumentsStart - packet.PayloadStart, [new byte[] { 1, 2, 3 }]);
         Assert.Equal(new byte[] { 1, 2, 3 }, args.GetBytes(0).ToArray());
         EncodedPacket echoed = EchoArgs("message-back", args);
@@ -141,7 +139,7 @@ public class SocketIOPacketWriterTests
         EncodedPacket encoded = Event("e", "/", -1, 0);
         Assert.Equal("42[\"e\",0]", Text(encoded));
         byte[] text = encoded.Text[1..].ToArray();
-        Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacket packet));
+        Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacketHeader packet));
         var read = new SocketIOArguments(packet.GetPayload(text), 1, packet.ArgumentsStart - packet.PayloadStart, null);
         Assert.Equal(0L, Assert.Single(read.ToObjectArray()));
     }
@@ -164,7 +162,7 @@ public class SocketIOPacketWriterTests
                 EncodedPacket encoded = Event(eventName, ns, ackId, args);
                 byte[] text = encoded.Text[1..].ToArray();
                 encoded.Release();
-                if (SocketIOParser.TryParse(text, out SocketIOPacket packet) != SocketIOParseError.None)
+                if (SocketIOParser.TryParse(text, out SocketIOPacketHeader packet) != SocketIOParseError.None)
                 {
                     return false;
                 }
@@ -223,7 +221,7 @@ public class SocketIOPacketWriterTests
 
 internal static class SocketIOConnectionNames
 {
-    public static string Decode(byte[] text, SocketIOPacket packet)
+    public static string Decode(byte[] text, SocketIOPacketHeader packet)
     {
         var reader = new Utf8JsonReader(packet.GetPayload(text).Span);
         reader.Read();

@@ -1,14 +1,14 @@
 using System.Text;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Protocol.Tests;
 
 public class SocketIOParserTests
 {
-    private static (SocketIOParseError Error, SocketIOPacket Packet, byte[] Text) Parse(string text)
+    private static (SocketIOParseError Error, SocketIOPacketHeader Packet, byte[] Text) Parse(string text)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(text);
-        SocketIOParseError error = SocketIOParser.TryParse(bytes, out SocketIOPacket packet);
+        SocketIOParseError error = SocketIOParser.TryParse(bytes, out SocketIOPacketHeader packet);
         return (error, packet, bytes);
     }
 
@@ -29,7 +29,7 @@ public class SocketIOParserTests
     [InlineData("4\"Invalid namespace\"", SocketIOPacketType.ConnectError, "/", -1, "\"Invalid namespace\"")]
     public void Parses_the_spec_examples(string text, SocketIOPacketType type, string nsp, long ackId, string payload)
     {
-        (SocketIOParseError error, SocketIOPacket packet, byte[] bytes) = Parse(text);
+        (SocketIOParseError error, SocketIOPacketHeader packet, byte[] bytes) = Parse(text);
         Assert.Equal(SocketIOParseError.None, error);
         Assert.Equal(type, packet.Type);
         Assert.Equal(nsp, Encoding.UTF8.GetString(packet.GetNamespace(bytes)));
@@ -40,7 +40,7 @@ public class SocketIOParserTests
     [Fact]
     public void Parses_binary_headers()
     {
-        (SocketIOParseError error, SocketIOPacket packet, byte[] bytes) = Parse("52-/admin,[\"baz\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]");
+        (SocketIOParseError error, SocketIOPacketHeader packet, byte[] bytes) = Parse("52-/admin,[\"baz\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]");
         Assert.Equal(SocketIOParseError.None, error);
         Assert.Equal(SocketIOPacketType.BinaryEvent, packet.Type);
         Assert.Equal(2, packet.Attachments);
@@ -56,7 +56,7 @@ public class SocketIOParserTests
     [Fact]
     public void Finds_the_event_name_and_arguments()
     {
-        (_, SocketIOPacket packet, byte[] bytes) = Parse("2/chat,7[\"message\",1,\"2\",{\"3\":[true]}]");
+        (_, SocketIOPacketHeader packet, byte[] bytes) = Parse("2/chat,7[\"message\",1,\"2\",{\"3\":[true]}]");
         Assert.Equal("message", Encoding.UTF8.GetString(bytes, packet.EventNameStart, packet.EventNameLength));
         Assert.False(packet.EventNameEscaped);
         Assert.Equal("1,\"2\",{\"3\":[true]}]", Encoding.UTF8.GetString(bytes.AsSpan(packet.ArgumentsStart)));
@@ -94,7 +94,7 @@ public class SocketIOParserTests
     [Fact]
     public void Accepts_numeric_and_escaped_event_names()
     {
-        (SocketIOParseError error, SocketIOPacket packet, _) = Parse("2[1,\"a\"]");
+        (SocketIOParseError error, SocketIOPacketHeader packet, _) = Parse("2[1,\"a\"]");
         Assert.Equal(SocketIOParseError.None, error);
         Assert.Equal(1, packet.EventNameLength);
 

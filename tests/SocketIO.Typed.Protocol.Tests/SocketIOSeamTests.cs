@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Protocol;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Protocol.Tests;
 

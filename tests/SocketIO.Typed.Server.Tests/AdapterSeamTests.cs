@@ -1,10 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SocketIO.Typed.Adapters;
-using SocketIO.Typed.AspNetCore.SocketIO;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Server;
+using SocketIO.Typed.Protocol;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Server.Tests;
 
@@ -193,7 +192,7 @@ public sealed class AdapterSeamTests
             {
                 // The answer is an ACK packet: its arguments are what the peer would relay.
                 ReadOnlySpan<byte> text = answer.Text.Span[1..];
-                Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacket header));
+                Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text, out SocketIOPacketHeader header));
                 collector.OnAck(null, SocketIOArguments.FromJsonArray(header.GetPayload(answer.Text[1..]).ToArray()));
                 answer.Release();
             });
@@ -204,7 +203,7 @@ public sealed class AdapterSeamTests
             try
             {
                 ReadOnlyMemory<byte> text = packet.Text[1..];
-                Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text.Span, out SocketIOPacket header));
+                Assert.Equal(SocketIOParseError.None, SocketIOParser.TryParse(text.Span, out SocketIOPacketHeader header));
                 using JsonDocument doc = JsonDocument.Parse(header.GetPayload(text));
                 string name = doc.RootElement[0].GetString()!;
                 string rest = "[" + string.Join(',', doc.RootElement.EnumerateArray().Skip(1).Select(e => e.GetRawText())) + "]";

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using SocketIO.Typed.AspNetCore;
-using SocketIO.Typed.AspNetCore.EngineIO;
-using SocketIO.Typed.AspNetCore.SocketIO;
-using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.Server.Engine;
+using SocketIO.Typed.Server;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Server.Tests;
 

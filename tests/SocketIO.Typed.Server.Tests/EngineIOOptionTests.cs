@@ -5,9 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SocketIO.Typed.AspNetCore;
-using SocketIO.Typed.AspNetCore.EngineIO;
-using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.Server.Engine;
+using SocketIO.Typed.Server;
 
 namespace SocketIO.Typed.Server.Tests;
 

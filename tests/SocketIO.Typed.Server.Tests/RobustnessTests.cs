@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using SocketIO.Typed.AspNetCore.EngineIO;
+using SocketIO.Typed.Server.Engine;
 
 namespace SocketIO.Typed.Server.Tests;
 
@@ -92,7 +92,7 @@ public sealed class RobustnessTests
         using Socket post = await StartStalledPostAsync(server, peer.Sid);
         await Task.Delay(100);
 
-        Assert.True(server.Io.EngineIO.TryGetSession(peer.Sid, out EngineIOSocket? session));
+        Assert.True(server.Io.EngineIO.TryGetSession(peer.Sid, out EngineIOSession? session));
         session.Close();
         string answer = await ReadToEndAsync(post);
         Assert.DoesNotContain("200 OK", answer, StringComparison.Ordinal);

@@ -2,10 +2,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SocketIO.Typed.Adapters;
-using SocketIO.Typed.AspNetCore.SocketIO;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Server;
+using SocketIO.Typed.Protocol;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Server.Tests;
 
@@ -48,7 +47,7 @@ public sealed class SocketSeamTests
             long second = socket.NextAckId();
             try
             {
-                await socket.SendWithAckAsync(SocketIOEvents.Encode("ask", [8], "/", second), second, TimeSpan.FromMilliseconds(50), eventName: "ask");
+                await socket.SendWithAckAsync(SocketIOEventEncoder.Encode("ask", [8], "/", second), second, TimeSpan.FromMilliseconds(50), eventName: "ask");
             }
             catch (SocketIOAckTimeoutException e)
             {
@@ -245,7 +244,7 @@ public sealed class SocketSeamTests
 
         long partialId = ns.NextAckId();
         Task<SocketIOBroadcastAckResult> partial = ns.Timeout(TimeSpan.FromMilliseconds(300))
-            .BroadcastWithAckAsync(SocketIOEvents.Encode("ask", [], "/", partialId), partialId);
+            .BroadcastWithAckAsync(SocketIOEventEncoder.Encode("ask", [], "/", partialId), partialId);
         await a.PollUntilAsync(p => p == $"42{partialId}[\"ask\"]");
         await a.PostAsync($"43{partialId}[\"only a\"]");
         SocketIOBroadcastAckResult some = await partial.WaitAsync(s_wait);

@@ -5,8 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SocketIO.Typed.AspNetCore;
-using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.Server;
 
 namespace SocketIO.Typed.Server.Tests;
 

@@ -1,9 +1,8 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using SocketIO.Typed.AspNetCore.EngineIO;
+using SocketIO.Typed.Server.Engine;
 
-namespace SocketIO.Typed.AspNetCore;
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps a raw Engine.IO endpoint (without Socket.IO on top), like mounting the <c>engine.io</c> npm package.</summary>
 public static class EngineIOEndpointRouteBuilderExtensions

@@ -1,13 +1,9 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SocketIO.Typed.Adapters;
-using SocketIO.Typed.AspNetCore.SocketIO;
+using SocketIO.Typed.Server;
 
-namespace SocketIO.Typed.AspNetCore;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the Socket.IO server in dependency injection.</summary>
 public static class SocketIOServiceCollectionExtensions
@@ -74,21 +70,5 @@ public static class SocketIOServiceCollectionExtensions
             await _registration.DisposeAsync().ConfigureAwait(false);
             await server.DisposeAsync().ConfigureAwait(false);
         }
-    }
-}
-
-/// <summary>Maps the Socket.IO endpoint.</summary>
-public static class SocketIOEndpointRouteBuilderExtensions
-{
-    /// <summary>Serves the <see cref="SocketIOServer"/> from dependency injection at <paramref name="path"/>.</summary>
-    /// <param name="endpoints">The route builder.</param>
-    /// <param name="path">The path (default <c>/socket.io</c>, as the JavaScript client expects).</param>
-    /// <returns>The server, to configure namespaces.</returns>
-    public static SocketIOServer MapSocketIO(this IEndpointRouteBuilder endpoints, string path = "/socket.io")
-    {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        SocketIOServer server = endpoints.ServiceProvider.GetRequiredService<SocketIOServer>();
-        EngineIOEndpointRouteBuilderExtensions.MapHandler(endpoints, path, server.HandleRequestAsync);
-        return server;
     }
 }

@@ -1,4 +1,4 @@
-using SocketIO.Typed.SocketIO;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Adapters;
 

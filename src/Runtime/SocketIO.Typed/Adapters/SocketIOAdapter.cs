@@ -1,4 +1,4 @@
-using SocketIO.Typed.EngineIO.Protocol;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Adapters;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO;
+using SocketIO.Typed.Protocol;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Adapters;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Adapters;
 

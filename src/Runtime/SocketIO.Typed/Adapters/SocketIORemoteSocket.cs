@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Adapters;
 
@@ -175,7 +175,7 @@ public sealed class SocketIORemoteSocket
     {
         SocketIOEventNames.ThrowIfReserved(eventName);
         SocketIOAdapter adapter = Adapter;
-        return adapter.BroadcastAsync(SocketIOEvents.Encode(eventName, args, adapter.Host.Name, -1), new BroadcastOptions([Id], [], BroadcastFlags.None));
+        return adapter.BroadcastAsync(SocketIOEventEncoder.Encode(eventName, args, adapter.Host.Name, -1), new BroadcastOptions([Id], [], BroadcastFlags.None));
     }
 
     /// <summary>Makes it join rooms.</summary>

@@ -1,6 +1,6 @@
 using System.Text;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed;
+using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Client;
 

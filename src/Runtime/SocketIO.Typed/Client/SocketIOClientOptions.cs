@@ -23,11 +23,11 @@ public enum SocketIODisconnectedEmitBehavior
     /// <summary>Keep the packet in a bounded buffer and send it on (re)connection (socket.io-client's behaviour).</summary>
     Buffer,
 
-    /// <summary>Fail the emit with <see cref="SocketIO.SocketIODisconnectedException"/>.</summary>
+    /// <summary>Fail the emit with <see cref="SocketIODisconnectedException"/>.</summary>
     Fail,
 }
 
-/// <summary>Options of a <see cref="SocketIOClient"/> (names follow socket.io-client's options).</summary>
+/// <summary>Options of a <see cref="SocketIOManager"/> (names follow socket.io-client's options).</summary>
 public sealed class SocketIOClientOptions
 {
     /// <summary>The server path (default <c>/socket.io</c>).</summary>
@@ -41,7 +41,7 @@ public sealed class SocketIOClientOptions
 
     /// <summary>
     /// The auth payload of every namespace CONNECT: a value written as JSON (see
-    /// <see cref="SocketIO.Protocol.SocketIOPacketWriter.WriteValue(object?)"/>), for example a dictionary or a <c>JsonElement</c>.
+    /// <see cref="Protocol.SocketIOPacketWriter.WriteValue(object?)"/>), for example a dictionary or a <c>JsonElement</c>.
     /// Ignored when <see cref="AuthProvider"/> is set.
     /// </summary>
     public object? Auth { get; set; }
@@ -96,10 +96,10 @@ public sealed class SocketIOClientOptions
 
     /// <summary>
     /// What an acknowledged event from the server whose arguments could not be bound is answered with (default
-    /// <see cref="SocketIO.SocketIOBindingFailureAck.None"/>). The failure is logged with the event name and counted in
+    /// <see cref="SocketIOBindingFailureAck.None"/>). The failure is logged with the event name and counted in
     /// <see cref="SocketIOClientSocket.BindingFailureCount"/> either way.
     /// </summary>
-    public SocketIO.SocketIOBindingFailureAck BindingFailureAck { get; set; }
+    public SocketIOBindingFailureAck BindingFailureAck { get; set; }
 
     /// <summary>
     /// The most binary attachments one received packet may declare (default 10, socket.io-parser's <c>maxAttachments</c>);

@@ -2,20 +2,19 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using SocketIO.Typed.EngineIO;
-using SocketIO.Typed.EngineIO.Protocol;
-using SocketIO.Typed.SocketIO;
-using SocketIO.Typed.SocketIO.Protocol;
+using SocketIO.Typed.Client;
+using SocketIO.Typed.Protocol;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Client;
 
 /// <summary>
-/// One namespace of a <see cref="SocketIOClient"/> (socket.io-client's <c>Socket</c>): it connects, disconnects and
+/// One namespace of a <see cref="SocketIOManager"/> (socket.io-client's <c>Socket</c>): it connects, disconnects and
 /// reconnects on its own over the shared connection; events and acknowledgements in both directions.
 /// </summary>
 public sealed class SocketIOClientSocket
 {
-    private readonly SocketIOClient _client;
+    private readonly SocketIOManager _client;
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly Channel<SocketIOClientEventContext> _events = Channel.CreateUnbounded<SocketIOClientEventContext>(
@@ -38,7 +37,7 @@ public sealed class SocketIOClientSocket
     private string? _lastOffset;
     private TaskCompletionSource? _connectTcs;
 
-    internal SocketIOClientSocket(SocketIOClient client, string @namespace)
+    internal SocketIOClientSocket(SocketIOManager client, string @namespace)
     {
         _client = client;
         _logger = client.Logger;
@@ -50,7 +49,7 @@ public sealed class SocketIOClientSocket
     public string Namespace { get; }
 
     /// <summary>The client (manager) this socket belongs to.</summary>
-    public SocketIOClient Client => _client;
+    public SocketIOManager Client => _client;
 
     /// <summary>The socket id the server gave (null while disconnected).</summary>
     public string? Id { get; private set; }
@@ -369,7 +368,7 @@ public sealed class SocketIOClientSocket
         _client.OnSocketInactive();
     }
 
-    private void OnConnectReply(ReadOnlySpan<byte> text, in SocketIOPacket header)
+    private void OnConnectReply(ReadOnlySpan<byte> text, in SocketIOPacketHeader header)
     {
         string? sid = null;
         string? pid = null;
@@ -464,7 +463,7 @@ public sealed class SocketIOClientSocket
 
     // ------------------------------------------------------------------ receiving
 
-    internal void OnPacket(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    internal void OnPacket(ReadOnlySpan<byte> text, in SocketIOPacketHeader header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
     {
         switch (header.Type)
         {
@@ -494,7 +493,7 @@ public sealed class SocketIOClientSocket
         }
     }
 
-    private static SocketIOConnectException ReadConnectError(ReadOnlySpan<byte> text, in SocketIOPacket header)
+    private static SocketIOConnectException ReadConnectError(ReadOnlySpan<byte> text, in SocketIOPacketHeader header)
     {
         if (header.PayloadLength == 0)
         {
@@ -517,13 +516,13 @@ public sealed class SocketIOClientSocket
             : new SocketIOConnectException(message);
     }
 
-    private void OnEvent(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    private void OnEvent(ReadOnlySpan<byte> text, in SocketIOPacketHeader header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
     {
         // The arguments own their bytes: handlers may keep them.
         byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
         var arguments = new SocketIOArguments(payload, 1, header.ArgumentsStart - header.PayloadStart, attachments, _client.Options.MaxJsonDepth);
         ReadOnlyMemory<byte> name = header.EventNameEscaped
-            ? Encoding.UTF8.GetBytes(SocketIOOutgoing.DecodeEventName(text, header))
+            ? Encoding.UTF8.GetBytes(EncodedEventReader.DecodeEventName(text, header))
             : payload.AsMemory(header.EventNameStart - header.PayloadStart, header.EventNameLength);
 
         // Connection state recovery: the server appends the event's offset as a last string argument.
@@ -631,7 +630,7 @@ public sealed class SocketIOClientSocket
             try
             {
                 writer.BeginAck();
-                SocketIOEvents.WriteBindingError(writer, result.Error);
+                SocketIOEventEncoder.WriteBindingError(writer, result.Error);
                 context.SendAck(writer);
             }
             finally
@@ -641,7 +640,7 @@ public sealed class SocketIOClientSocket
         }
     }
 
-    private void OnAck(ReadOnlySpan<byte> text, in SocketIOPacket header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    private void OnAck(ReadOnlySpan<byte> text, in SocketIOPacketHeader header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
     {
         if (!_acks.TryTake(header.AckId, out ISocketIOPendingAck? pending))
         {
@@ -941,7 +940,7 @@ public sealed class SocketIOClientSocket
         SendNow(packet);
     }
 
-    private EncodedPacket Encode(string eventName, object?[] args, long ackId) => SocketIOEvents.Encode(eventName, args, Namespace, ackId);
+    private EncodedPacket Encode(string eventName, object?[] args, long ackId) => SocketIOEventEncoder.Encode(eventName, args, Namespace, ackId);
 
     private void Raise(Action<SocketIOClientSocket>? handler)
     {
@@ -1131,7 +1130,7 @@ public readonly struct SocketIOClientVolatileEmitter : IEquatable<SocketIOClient
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
         SocketIOEventNames.ThrowIfReserved(eventName);
-        _socket.Send(SocketIOEvents.Encode(eventName, args, _socket.Namespace, -1), isVolatile: true);
+        _socket.Send(SocketIOEventEncoder.Encode(eventName, args, _socket.Namespace, -1), isVolatile: true);
         return ValueTask.CompletedTask;
     }
 

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using SocketIO.Typed.SocketIO;
+using SocketIO.Typed;
 
 namespace SocketIO.Typed.Client;
 
@@ -25,11 +25,11 @@ public sealed record SocketIOReceivedEvent(string Name, SocketIOArguments Argume
 /// </example>
 public sealed class SocketIOSimpleClient : IAsyncDisposable
 {
-    private readonly SocketIOClient _client;
+    private readonly SocketIOManager _client;
     private readonly Channel<SocketIOReceivedEvent> _received = Channel.CreateUnbounded<SocketIOReceivedEvent>(
         new UnboundedChannelOptions { SingleWriter = true });
 
-    private SocketIOSimpleClient(SocketIOClient client, string @namespace)
+    private SocketIOSimpleClient(SocketIOManager client, string @namespace)
     {
         _client = client;
         Socket = client.Of(@namespace);
@@ -48,12 +48,12 @@ public sealed class SocketIOSimpleClient : IAsyncDisposable
     /// <summary>Connects to a namespace of a server.</summary>
     /// <param name="uri">The server.</param>
     /// <param name="options">Client options (defaults when null).</param>
-    /// <param name="namespace">The namespace; null (the default) takes the URI's path, as <see cref="SocketIOClient.Socket"/> does (<c>http://host/chat</c> → <c>/chat</c>, otherwise <c>/</c>).</param>
+    /// <param name="namespace">The namespace; null (the default) takes the URI's path, as <see cref="SocketIOManager.Socket"/> does (<c>http://host/chat</c> → <c>/chat</c>, otherwise <c>/</c>).</param>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns>The connected client.</returns>
     public static async Task<SocketIOSimpleClient> ConnectAsync(Uri uri, SocketIOClientOptions? options = null, string? @namespace = null, CancellationToken cancellationToken = default)
     {
-        var client = new SocketIOClient(uri, options);
+        var client = new SocketIOManager(uri, options);
         var simple = new SocketIOSimpleClient(client, @namespace ?? client.DefaultNamespace);
         try
         {

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace SocketIO.Typed.Server;
+
+internal static partial class SocketIOServerLog
+{
+    [LoggerMessage(101, LogLevel.Information, "Connection {Sid} sent a malformed Socket.IO packet ({Error}); closing it")]
+    public static partial void MalformedPacket(ILogger logger, string sid, string error);
+
+    [LoggerMessage(102, LogLevel.Debug, "Connection {Sid} asked for unknown namespace {Namespace}")]
+    public static partial void UnknownNamespace(ILogger logger, string sid, string @namespace);
+
+    [LoggerMessage(103, LogLevel.Debug, "Socket {SocketId} refused by a middleware of {Namespace}: {Message}")]
+    public static partial void Refused(ILogger logger, string socketId, string @namespace, string message);
+
+    [LoggerMessage(104, LogLevel.Error, "The handler of event {Event} on socket {SocketId} threw")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string @event, string socketId);
+
+    [LoggerMessage(105, LogLevel.Debug, "Socket {SocketId} of {Namespace} disconnected: {Reason}")]
+    public static partial void Disconnected(ILogger logger, string socketId, string @namespace, string reason);
+
+    [LoggerMessage(106, LogLevel.Debug, "Connection {Sid} joined no namespace within the connect timeout; closing it")]
+    public static partial void ConnectTimeout(ILogger logger, string sid);
+
+    [LoggerMessage(107, LogLevel.Debug, "Volatile packet for socket {SocketId} dropped: the transport was busy")]
+    public static partial void VolatileDropped(ILogger logger, string socketId);
+
+    [LoggerMessage(108, LogLevel.Error, "A connection handler of {Namespace} threw for socket {SocketId}")]
+    public static partial void ConnectionHandlerFailed(ILogger logger, Exception exception, string @namespace, string socketId);
+
+    [LoggerMessage(109, LogLevel.Warning, "Connection {Sid} violated the protocol ({Violation}); {Count} violation(s) so far, later ones within 10 s are not logged")]
+    public static partial void ProtocolViolation(ILogger logger, string sid, string violation, int count);
+
+    [LoggerMessage(113, LogLevel.Error, "The adapter of namespace {Namespace} failed")]
+    public static partial void AdapterFailed(ILogger logger, Exception exception, string @namespace);
+
+    [LoggerMessage(114, LogLevel.Error, "A server-side handler of '{Event}' in namespace {Namespace} threw")]
+    public static partial void ServerSideHandlerFailed(ILogger logger, Exception exception, string @event, string @namespace);
+
+    [LoggerMessage(112, LogLevel.Warning, "Connection {Sid} is closed after {Count} protocol violations")]
+    public static partial void TooManyViolations(ILogger logger, string sid, int count);
+
+    [LoggerMessage(110, LogLevel.Error, "Restoring a session in namespace {Namespace} failed; the client gets a new session")]
+    public static partial void RecoveryFailed(ILogger logger, Exception exception, string @namespace);
+
+    [LoggerMessage(111, LogLevel.Debug, "Socket {SocketId} of {Namespace} recovered its session; {Missed} missed packets replayed")]
+    public static partial void Recovered(ILogger logger, string socketId, string @namespace, int missed);
+}
