@@ -110,7 +110,7 @@ public sealed class AdapterSeamTests
         SocketIORemoteSocket fetched = Assert.Single(await server.Io.In("lobby").FetchSocketsAsync());
         Assert.Equal(live.Id, fetched.Id);
         Assert.Same(live, fetched.Local);
-        Assert.Equal([live.Id, "lobby"], fetched.Rooms.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { live.Id, "lobby" }.Order(StringComparer.Ordinal), fetched.Rooms.Order(StringComparer.Ordinal));
         Assert.Equal("""{"nick":"ann","level":3}""", fetched.Data.GetRawText());
         Assert.Equal("t1", fetched.Handshake.Auth.GetProperty("token").GetString());
         Assert.Equal("4", fetched.Handshake.Query["EIO"]);

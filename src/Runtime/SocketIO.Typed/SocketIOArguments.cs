@@ -164,82 +164,27 @@ public readonly struct SocketIOArguments
     /// <param name="index">0-based argument index.</param>
     /// <returns>The string.</returns>
     /// <exception cref="SocketIOBindingException">The argument is missing or not a string or null.</exception>
-    public string? GetString(int index)
-    {
-        Utf8JsonReader reader = MoveTo(index);
-        try
-        {
-            return reader.GetString();
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            throw Mismatch(index, reader.TokenType, "a string or null", e);
-        }
-    }
+    public string? GetString(int index) => Read(index, "a string or null", static (ref Utf8JsonReader r) => r.GetString());
 
     /// <summary>The argument at <paramref name="index"/> as a 32-bit integer.</summary>
     /// <param name="index">0-based argument index.</param>
     /// <returns>The number.</returns>
-    public int GetInt32(int index)
-    {
-        Utf8JsonReader reader = MoveTo(index);
-        try
-        {
-            return reader.GetInt32();
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            throw Mismatch(index, reader.TokenType, "a 32-bit integer", e);
-        }
-    }
+    public int GetInt32(int index) => Read(index, "a 32-bit integer", static (ref Utf8JsonReader r) => r.GetInt32());
 
     /// <summary>The argument at <paramref name="index"/> as a 64-bit integer.</summary>
     /// <param name="index">0-based argument index.</param>
     /// <returns>The number.</returns>
-    public long GetInt64(int index)
-    {
-        Utf8JsonReader reader = MoveTo(index);
-        try
-        {
-            return reader.GetInt64();
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            throw Mismatch(index, reader.TokenType, "a 64-bit integer", e);
-        }
-    }
+    public long GetInt64(int index) => Read(index, "a 64-bit integer", static (ref Utf8JsonReader r) => r.GetInt64());
 
     /// <summary>The argument at <paramref name="index"/> as a double.</summary>
     /// <param name="index">0-based argument index.</param>
     /// <returns>The number.</returns>
-    public double GetDouble(int index)
-    {
-        Utf8JsonReader reader = MoveTo(index);
-        try
-        {
-            return reader.GetDouble();
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            throw Mismatch(index, reader.TokenType, "a number", e);
-        }
-    }
+    public double GetDouble(int index) => Read(index, "a number", static (ref Utf8JsonReader r) => r.GetDouble());
 
     /// <summary>The argument at <paramref name="index"/> as a boolean.</summary>
     /// <param name="index">0-based argument index.</param>
     /// <returns>The value.</returns>
-    public bool GetBoolean(int index)
-    {
-        Utf8JsonReader reader = MoveTo(index);
-        try
-        {
-            return reader.GetBoolean();
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            throw Mismatch(index, reader.TokenType, "a boolean", e);
-        }
-    }
+    public bool GetBoolean(int index) => Read(index, "a boolean", static (ref Utf8JsonReader r) => r.GetBoolean());
 
     /// <summary>The binary attachment that the argument at <paramref name="index"/> stands for.</summary>
     /// <param name="index">0-based argument index.</param>
@@ -394,6 +339,22 @@ public readonly struct SocketIOArguments
 
         reader = copy;
         return true;
+    }
+
+    private delegate T ReaderFunc<T>(ref Utf8JsonReader reader);
+
+    // Moves to the argument and reads it; a value of another kind is a binding failure naming both kinds.
+    private T Read<T>(int index, string expected, ReaderFunc<T> read)
+    {
+        Utf8JsonReader reader = MoveTo(index);
+        try
+        {
+            return read(ref reader);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw Mismatch(index, reader.TokenType, expected, e);
+        }
     }
 
     private static SocketIOBindingException Mismatch(int index, JsonTokenType token, string expected, Exception inner) =>

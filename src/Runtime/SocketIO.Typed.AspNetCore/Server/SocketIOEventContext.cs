@@ -11,7 +11,7 @@ namespace SocketIO.Typed.Server;
 /// acknowledged event is answered at most once: <see cref="SendAck"/>, <see cref="AckAsync(object?[])"/> and
 /// <see cref="AckAsync(SocketIOArguments)"/> do nothing after the first answer (socket.io's ack callback works once).
 /// </remarks>
-public readonly struct SocketIOEventContext
+public readonly struct SocketIOEventContext : ISocketIOAckSender
 {
     private readonly SocketIOAckResponder? _responder;
     private readonly int _version;
@@ -63,57 +63,12 @@ public readonly struct SocketIOEventContext
     /// <summary>Acknowledges the event with plain values (see <see cref="SocketIOPacketWriter.WriteValue(object?)"/>).</summary>
     /// <param name="args">The ack arguments.</param>
     /// <returns>A task that completes once the ack is queued.</returns>
-    public ValueTask AckAsync(params object?[] args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        if (!CanAck)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        try
-        {
-            writer.BeginAck();
-            foreach (object? value in args)
-            {
-                writer.WriteValue(value);
-            }
-
-            SendAck(writer);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask AckAsync(params object?[] args) => SocketIOAckAnswers.AnswerAsync(this, args);
 
     /// <summary>Acknowledges the event with received arguments, unchanged (for echo and relaying).</summary>
     /// <param name="arguments">The arguments.</param>
     /// <returns>A task that completes once the ack is queued.</returns>
-    public ValueTask AckAsync(SocketIOArguments arguments)
-    {
-        if (!CanAck)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        try
-        {
-            writer.BeginAck();
-            writer.WriteArguments(arguments);
-            SendAck(writer);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask AckAsync(SocketIOArguments arguments) => SocketIOAckAnswers.AnswerAsync(this, arguments);
 }
 
 /// <summary>

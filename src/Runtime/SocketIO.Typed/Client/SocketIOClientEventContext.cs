@@ -18,7 +18,7 @@ public interface ISocketIOClientDispatcher
 }
 
 /// <summary>One event received by a client socket: its name, arguments and, when the server asked, a way to acknowledge it.</summary>
-public sealed class SocketIOClientEventContext
+public sealed class SocketIOClientEventContext : ISocketIOAckSender
 {
     private string? _eventName;
     private int _acked;
@@ -74,30 +74,6 @@ public sealed class SocketIOClientEventContext
     /// <summary>Acknowledges the event with these values (once; later calls and events without ack do nothing).</summary>
     /// <param name="args">Plain values (see <see cref="SocketIOPacketWriter.WriteValue(object?)"/>).</param>
     /// <returns>A task that completes when the acknowledgement is queued.</returns>
-    public ValueTask AckAsync(params object?[] args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        if (!CanAck)
-        {
-            return ValueTask.CompletedTask;
-        }
+    public ValueTask AckAsync(params object?[] args) => SocketIOAckAnswers.AnswerAsync(this, args);
 
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        try
-        {
-            writer.BeginAck();
-            foreach (object? arg in args)
-            {
-                writer.WriteValue(arg);
-            }
-
-            SendAck(writer);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-
-        return ValueTask.CompletedTask;
-    }
 }

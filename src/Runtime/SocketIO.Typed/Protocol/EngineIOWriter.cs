@@ -33,6 +33,29 @@ public static class EngineIOWriter
         output.Advance(written + 1);
     }
 
+    /// <summary>
+    /// Writes an encoded packet into a polling payload: its text record, then one <c>b</c>+base64 record per attachment,
+    /// each separated from what came before by the record separator.
+    /// </summary>
+    /// <param name="output">The payload being built.</param>
+    /// <param name="packet">The packet.</param>
+    /// <param name="first">Whether nothing was written to the payload yet; cleared once something is.</param>
+    public static void WritePollingPacket(IBufferWriter<byte> output, EncodedPacket packet, ref bool first)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        if (!packet.Text.IsEmpty)
+        {
+            WritePollingRecord(output, packet.Text.Span, isBinary: false, first);
+            first = false;
+        }
+
+        for (int i = 0; i < packet.AttachmentCount; i++)
+        {
+            WritePollingRecord(output, packet.GetAttachment(i).Span, isBinary: true, first);
+            first = false;
+        }
+    }
+
     /// <summary>Writes one already encoded packet as a polling record, preceded by a separator unless it is the first.</summary>
     /// <param name="output">Where to write.</param>
     /// <param name="frame">A text packet (type digit included) or a binary message.</param>

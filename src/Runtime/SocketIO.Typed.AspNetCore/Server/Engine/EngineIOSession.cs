@@ -421,17 +421,7 @@ public sealed class EngineIOSession
         {
             try
             {
-                if (!packet.Text.IsEmpty)
-                {
-                    EngineIOWriter.WritePollingRecord(payload, packet.Text.Span, isBinary: false, first);
-                    first = false;
-                }
-
-                for (int i = 0; i < packet.AttachmentCount; i++)
-                {
-                    EngineIOWriter.WritePollingRecord(payload, packet.GetAttachment(i).Span, isBinary: true, first);
-                    first = false;
-                }
+                EngineIOWriter.WritePollingPacket(payload, packet, ref first);
             }
             finally
             {

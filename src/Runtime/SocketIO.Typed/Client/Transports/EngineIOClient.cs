@@ -532,17 +532,7 @@ internal sealed class EngineIOClient
                         bool first = true;
                         foreach (EncodedPacket packet in batch)
                         {
-                            if (!packet.Text.IsEmpty)
-                            {
-                                EngineIOWriter.WritePollingRecord(payload, packet.Text.Span, isBinary: false, first);
-                                first = false;
-                            }
-
-                            for (int i = 0; i < packet.AttachmentCount; i++)
-                            {
-                                EngineIOWriter.WritePollingRecord(payload, packet.GetAttachment(i).Span, isBinary: true, first);
-                                first = false;
-                            }
+                            EngineIOWriter.WritePollingPacket(payload, packet, ref first);
                         }
 
                         await PostAsync(payload.WrittenMemory).ConfigureAwait(false);
