@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SocketIO.Typed.Protocol;
+using SocketIO.Typed.Server.Engine.Transports;
 
 namespace SocketIO.Typed.Server.Engine;
 
@@ -177,7 +178,7 @@ public sealed class EngineIOServer : IAsyncDisposable
             }
 
             using WebSocket socket = await AcceptWebSocketAsync(context).ConfigureAwait(false);
-            await session.RunUpgradeAsync(socket).ConfigureAwait(false);
+            await new WebSocketTransport(session, socket).RunUpgradeAsync(socket).ConfigureAwait(false);
             return;
         }
 
@@ -189,11 +190,11 @@ public sealed class EngineIOServer : IAsyncDisposable
 
         if (HttpMethods.IsGet(context.Request.Method))
         {
-            await session.HandlePollAsync(context).ConfigureAwait(false);
+            await session.Polling.HandlePollAsync(context).ConfigureAwait(false);
         }
         else if (HttpMethods.IsPost(context.Request.Method))
         {
-            await session.HandlePostAsync(context).ConfigureAwait(false);
+            await session.Polling.HandlePostAsync(context).ConfigureAwait(false);
         }
         else
         {
@@ -240,7 +241,7 @@ public sealed class EngineIOServer : IAsyncDisposable
                 throw;
             }
 
-            await session.RunWebSocketAsync(socket, openPacket).ConfigureAwait(false);
+            await new WebSocketTransport(session, socket).RunAsync(socket, openPacket).ConfigureAwait(false);
 
             return;
         }
