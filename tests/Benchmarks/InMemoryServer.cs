@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using SocketIO.Typed.Server.Engine;
 using SocketIO.Typed.Server;
@@ -15,19 +13,15 @@ namespace SocketIO.Typed.Benchmarks;
 /// </summary>
 /// <remarks>
 /// No transport drains the sessions' send queues (no client polls), so <see cref="Drain"/> plays the transport:
-/// it takes every queued packet and releases it, as the polling and WebSocket writers do after writing. The
-/// queue is private to <see cref="EngineIOSession"/> and src/ has no seam to read it, so it is reached with
-/// <see cref="UnsafeAccessorAttribute"/> (benchmark code only).
+/// it takes every queued packet through the session's own dequeue (as the polling and WebSocket transports do, so
+/// the count behind <c>MaxQueuedPackets</c> stays right) and releases it, as the transports do after writing.
 /// </remarks>
 internal sealed class InMemoryServer : IAsyncDisposable
 {
-    private readonly ChannelReader<EncodedPacket>[] _queues;
-
     private InMemoryServer(SocketIOServer server, EngineIOSession[] sessions)
     {
         Server = server;
         Sessions = sessions;
-        _queues = [.. sessions.Select(s => QueueOf(s).Reader)];
     }
 
     public SocketIOServer Server { get; }
@@ -68,9 +62,9 @@ internal sealed class InMemoryServer : IAsyncDisposable
     public int Drain()
     {
         int count = 0;
-        foreach (ChannelReader<EncodedPacket> queue in _queues)
+        foreach (EngineIOSession session in Sessions)
         {
-            while (queue.TryRead(out EncodedPacket? packet))
+            while (session.TryDequeue(out EncodedPacket? packet))
             {
                 packet.Release();
                 count++;
@@ -85,9 +79,6 @@ internal sealed class InMemoryServer : IAsyncDisposable
         Drain();
         return Server.DisposeAsync();
     }
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_queue")]
-    private static extern ref Channel<EncodedPacket> QueueOf(EngineIOSession session);
 
     private static async Task<string> OpenAsync(SocketIOServer server)
     {
