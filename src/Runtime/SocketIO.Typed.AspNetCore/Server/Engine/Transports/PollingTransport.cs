@@ -14,8 +14,11 @@ internal sealed class PollingTransport(EngineIOSession session)
     private const int ReceiveChunk = 4096;
     private static readonly ReadOnlyMemory<byte> s_ok = "ok"u8.ToArray();
     private readonly EngineIOSession _session = session;
+    // The request holding each slot (0: free); a request frees only its own slot, so one that ends late cannot free
+    // the slot its successor took.
     private int _getActive;
     private int _postActive;
+    private int _tickets;
     private CancellationTokenSource? _getCts;
 
     /// <summary>The pending poll's wake-up, while a GET waits (read and written under the session's gate).</summary>
@@ -26,7 +29,8 @@ internal sealed class PollingTransport(EngineIOSession session)
 
     public async Task HandlePollAsync(HttpContext context)
     {
-        if (Interlocked.Exchange(ref _getActive, 1) == 1)
+        int ticket = NextTicket();
+        if (Interlocked.CompareExchange(ref _getActive, ticket, 0) != 0)
         {
             // A second concurrent GET: the first gets "1", this one 400, and the session ends.
             await _session.Server.WriteErrorAsync(context, EngineIOErrorCode.BadRequest, "Overlapping poll requests").ConfigureAwait(false);
@@ -39,7 +43,7 @@ internal sealed class PollingTransport(EngineIOSession session)
         {
             if (_session.Upgrade == EngineIOUpgradeState.Probing)
             {
-                await WritePollResponseAsync(context, EncodedPacket.Noop).ConfigureAwait(false);
+                await WritePollResponseAsync(context, ticket, EncodedPacket.Noop).ConfigureAwait(false);
                 return;
             }
 
@@ -75,23 +79,23 @@ internal sealed class PollingTransport(EngineIOSession session)
 
                 if (_session.Upgrade == EngineIOUpgradeState.Probing)
                 {
-                    await WritePollResponseAsync(context, EncodedPacket.Noop).ConfigureAwait(false);
+                    await WritePollResponseAsync(context, ticket, EncodedPacket.Noop).ConfigureAwait(false);
                     return;
                 }
 
                 if (_session.IsClosed && !_session.HasQueued)
                 {
-                    await WritePollResponseAsync(context, _session.ReleasePendingGetWith ?? EncodedPacket.Close).ConfigureAwait(false);
+                    await WritePollResponseAsync(context, ticket, _session.ReleasePendingGetWith ?? EncodedPacket.Close).ConfigureAwait(false);
                     return;
                 }
             }
 
-            await WriteQueuedAsync(context).ConfigureAwait(false);
+            await WriteQueuedAsync(context, ticket).ConfigureAwait(false);
         }
         finally
         {
             cts?.Dispose();
-            Volatile.Write(ref _getActive, 0);
+            Interlocked.CompareExchange(ref _getActive, 0, ticket);
             if (_session.IsClosed)
             {
                 _session.FinalizeSession();
@@ -99,7 +103,7 @@ internal sealed class PollingTransport(EngineIOSession session)
         }
     }
 
-    private async Task WriteQueuedAsync(HttpContext context)
+    private async Task WriteQueuedAsync(HttpContext context, int ticket)
     {
         using var payload = new PooledBufferWriter();
         bool first = true;
@@ -115,13 +119,16 @@ internal sealed class PollingTransport(EngineIOSession session)
             }
         }
 
-        await WritePayloadAsync(context, payload.WrittenMemory).ConfigureAwait(false);
+        await WritePayloadAsync(context, ticket, payload.WrittenMemory).ConfigureAwait(false);
     }
 
-    private Task WritePollResponseAsync(HttpContext context, EncodedPacket packet) => WritePayloadAsync(context, packet.Text);
+    private Task WritePollResponseAsync(HttpContext context, int ticket, EncodedPacket packet) => WritePayloadAsync(context, ticket, packet.Text);
 
-    private async Task WritePayloadAsync(HttpContext context, ReadOnlyMemory<byte> payload)
+    private async Task WritePayloadAsync(HttpContext context, int ticket, ReadOnlyMemory<byte> payload)
     {
+        // What this poll carries is taken: the client may send its next GET as soon as it has the answer, possibly
+        // before this method returns, so the slot is free before the answer goes out (else a fast client meets 400).
+        Interlocked.CompareExchange(ref _getActive, 0, ticket);
         HttpResponse response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/plain; charset=UTF-8";
@@ -170,7 +177,8 @@ internal sealed class PollingTransport(EngineIOSession session)
 
     public async Task HandlePostAsync(HttpContext context)
     {
-        if (Interlocked.Exchange(ref _postActive, 1) == 1)
+        int ticket = NextTicket();
+        if (Interlocked.CompareExchange(ref _postActive, ticket, 0) != 0)
         {
             await _session.Server.WriteErrorAsync(context, EngineIOErrorCode.BadRequest, "Overlapping data requests").ConfigureAwait(false);
             _session.CloseCore("transport error", graceful: false, EncodedPacket.Close);
@@ -255,6 +263,9 @@ internal sealed class PollingTransport(EngineIOSession session)
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "text/html";
             context.Response.ContentLength = 2;
+            // The body is read and handled: the client may send its next POST as soon as it sees "ok", possibly before
+            // this method returns, so the slot is free before the answer goes out (else a fast client meets 400).
+            Interlocked.CompareExchange(ref _postActive, 0, ticket);
             await context.Response.Body.WriteAsync(s_ok, context.RequestAborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_session.ClosedToken.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
@@ -296,7 +307,7 @@ internal sealed class PollingTransport(EngineIOSession session)
                 ArrayPool<byte>.Shared.Return(buffer);
             }
 
-            Volatile.Write(ref _postActive, 0);
+            Interlocked.CompareExchange(ref _postActive, 0, ticket);
         }
     }
 
@@ -324,5 +335,18 @@ internal sealed class PollingTransport(EngineIOSession session)
     {
         context.Response.StatusCode = status;
         return Task.CompletedTask;
+    }
+
+    // Never 0 (0 marks a free slot), also after the counter wraps around.
+    private int NextTicket()
+    {
+        int ticket;
+        do
+        {
+            ticket = Interlocked.Increment(ref _tickets);
+        }
+        while (ticket == 0);
+
+        return ticket;
     }
 }
