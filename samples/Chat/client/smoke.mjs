@@ -79,9 +79,13 @@ async function main() {
   await Promise.all([usersSeenByA, noticeSeenByA]);
   step("join");
 
+  // The server sends typing indicators as volatile events: over long-polling one is dropped when b has no poll
+  // waiting at that instant (engine.io's rule), so a sends it again until b sees one.
   const typing = next(b, "typing", (nick, isTyping) => nick === ann && isTyping === true);
   a.emit("typing", true);
+  const again = setInterval(() => a.emit("typing", true), 200);
   await typing;
+  clearInterval(again);
   step("typing");
 
   const text = `hello from ${ann} ✓ "quoted" <b>not html</b>`;
