@@ -124,10 +124,10 @@ internal sealed class SocketIOConnection : IEngineIOSessionHandler
                 socket.OnClose("client namespace disconnect");
                 break;
             case SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent:
-                socket.HandleEvent(text, packet, attachments);
+                socket.Inbox.HandleEvent(text, packet, attachments);
                 break;
             case SocketIOPacketType.Ack or SocketIOPacketType.BinaryAck:
-                socket.HandleAck(text, packet, attachments);
+                socket.Inbox.HandleAck(text, packet, attachments);
                 break;
             default:
                 // CONNECT_ERROR from a client has no meaning; ignored like socket.io does.

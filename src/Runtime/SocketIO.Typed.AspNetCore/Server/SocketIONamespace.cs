@@ -378,7 +378,7 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
 
         connection.Add(socket);
         connection.SendConnectReply(this, socket);
-        socket.FinishConnect(missed);
+        socket.Outbox.FinishConnect(missed);
 
         Func<SocketIOSocket, ValueTask>[] handlers;
         lock (_connectionHandlers)
@@ -400,7 +400,7 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
             }
         }
 
-        socket.MarkReady();
+        socket.Inbox.MarkReady();
         return socket;
     }
 

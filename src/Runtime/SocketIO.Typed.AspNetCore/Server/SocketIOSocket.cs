@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,15 +25,12 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
     private AsyncServiceScope? _scope;
     private System.Collections.Concurrent.ConcurrentDictionary<string, object?>? _data;
     private volatile bool _connected;
-    private bool _ready;
 
-    // Until the CONNECT reply (and, for a recovered socket, its missed packets) is written, outgoing packets wait here.
-    private bool _holding = true;
-    private List<EncodedPacket>? _held;
-    private Queue<(byte[] Text, SocketIOPacketHeader Header, IReadOnlyList<ReadOnlyMemory<byte>>? Attachments)>? _early;
 
     internal SocketIOSocket(SocketIONamespace @namespace, SocketIOConnection connection, SocketIOHandshake handshake, string id)
     {
+        Inbox = new SocketIOSocketInbox(this);
+        Outbox = new SocketIOSocketOutbox(this);
         Namespace = @namespace;
         _connection = connection;
         _logger = @namespace.Server.Logger;
@@ -269,7 +264,7 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
 
         if (Namespace.Server.Options.ConnectionStateRecovery is null)
         {
-            Deliver(packet, flags);
+            Outbox.Deliver(packet, flags);
             return;
         }
 
@@ -382,98 +377,13 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
 
     private void SendOwned(EncodedPacket packet) => _connection.Engine.Send(packet);
 
-    /// <summary>
-    /// Queues a packet for this socket (a direct emit, or one recipient of a broadcast); takes over the reference.
-    /// Outgoing listeners see it first; a volatile packet is dropped when the transport is busy.
-    /// </summary>
-    internal void Deliver(EncodedPacket packet, BroadcastFlags flags)
-    {
-        if (!_connected)
-        {
-            packet.Release();
-            return;
-        }
-
-        if ((flags & BroadcastFlags.Volatile) != 0 && !_connection.IsWritable)
-        {
-            // A documented drop: volatile packets are skipped when the transport is busy (counted and logged).
-            Namespace.Server.CountVolatileDrop();
-            SocketIOServerLog.VolatileDropped(_logger, Id);
-            packet.Release();
-            return;
-        }
-
-        if (!_outgoing.IsEmpty)
-        {
-            _outgoing.Notify(packet, _logger);
-        }
-
-        if (Volatile.Read(ref _holding))
-        {
-            lock (_gate)
-            {
-                if (_holding)
-                {
-                    (_held ??= []).Add(packet);
-                    return;
-                }
-            }
-        }
-
-        _connection.Engine.Send(packet);
-    }
-
-    /// <summary>After the CONNECT reply: writes the missed packets (recovery), then what waited, then goes live.</summary>
-    /// <param name="missed">Packets to replay, each holding a reference this call takes over.</param>
-    internal void FinishConnect(IReadOnlyList<EncodedPacket>? missed)
-    {
-        if (missed is not null)
-        {
-            foreach (EncodedPacket packet in missed)
-            {
-                SendOwned(packet);
-            }
-        }
-
-        lock (_gate)
-        {
-            if (_held is not null)
-            {
-                foreach (EncodedPacket packet in _held)
-                {
-                    SendOwned(packet);
-                }
-
-                _held = null;
-            }
-
-            _holding = false;
-        }
-    }
-
     /// <summary>Undoes a registration that did not complete (refused by a middleware, or the connection closed).</summary>
     internal void Abort()
     {
         _connected = false;
         Namespace.Adapter.DeleteAll(Id);
         Namespace.Remove(this);
-        ReleaseHeld();
-    }
-
-    private void ReleaseHeld()
-    {
-        lock (_gate)
-        {
-            if (_held is not null)
-            {
-                foreach (EncodedPacket packet in _held)
-                {
-                    packet.Release();
-                }
-
-                _held = null;
-            }
-        }
+        Outbox.ReleaseHeld();
     }
 
     internal void RestoreData(IDictionary<string, object?> data)
@@ -587,7 +497,7 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
         Namespace.Adapter.DeleteAll(Id);
         Namespace.Remove(this);
         _connection.Remove(this);
-        ReleaseHeld();
+        Outbox.ReleaseHeld();
         _acks.FailAll(reason);
         SocketIOServerLog.Disconnected(_logger, Id, Namespace.Name, reason);
         pending = StartHandlers(Volatile.Read(ref _disconnectHandlers), reason, "disconnect", pending);
@@ -672,191 +582,31 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
     private static bool IsRecoverable(string reason) =>
         reason is "transport error" or "transport close" or "forced close" or "ping timeout" or "server shutting down" or "forced server close";
 
-    // ------------------------------------------------------------------ receiving
+    // ------------------------------------------------------------------ what the inbox uses
 
-    // Events that arrive while the connection handlers still run wait for them, so no event beats its handler.
-    internal void MarkReady()
-    {
-        while (true)
-        {
-            (byte[] Text, SocketIOPacketHeader Header, IReadOnlyList<ReadOnlyMemory<byte>>? Attachments) early;
-            lock (_gate)
-            {
-                if (_early is null || _early.Count == 0)
-                {
-                    _ready = true;
-                    _early = null;
-                    return;
-                }
+    /// <summary>What this socket receives (events and acknowledgements).</summary>
+    internal SocketIOSocketInbox Inbox { get; }
 
-                early = _early.Dequeue();
-            }
+    /// <summary>What this socket sends (every packet for it passes there).</summary>
+    internal SocketIOSocketOutbox Outbox { get; }
 
-            DispatchEvent(early.Text, early.Header, early.Attachments);
-        }
-    }
+    internal SocketIOOutgoingListeners Outgoing => _outgoing;
 
-    internal void HandleEvent(ReadOnlySpan<byte> text, in SocketIOPacketHeader header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
-    {
-        if (!Volatile.Read(ref _ready))
-        {
-            lock (_gate)
-            {
-                if (!_ready)
-                {
-                    _early ??= new();
-                    if (_early.Count >= Namespace.Server.Options.MaxEventsBeforeReady)
-                    {
-                        // A documented drop: a client that floods a socket whose connection handlers have not finished.
-                        _connection.ReportViolation($"more than {Namespace.Server.Options.MaxEventsBeforeReady} events before the connection handlers of socket {Id} finished; dropped");
-                        return;
-                    }
+    internal object Gate => _gate;
 
-                    _early.Enqueue((text.ToArray(), header, attachments));
-                    return;
-                }
-            }
-        }
+    internal ILogger Logger => _logger;
 
-        DispatchEvent(text, header, attachments);
-    }
+    internal SocketIOConnection Connection => _connection;
 
-    private void DispatchEvent(ReadOnlySpan<byte> text, in SocketIOPacketHeader header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
-    {
-        // Copy the payload into a pooled buffer that lives until the handler's task completes.
-        int length = header.PayloadLength;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
-        text.Slice(header.PayloadStart, length).CopyTo(buffer);
-        var arguments = new SocketIOArguments(buffer.AsMemory(0, length), 1, header.ArgumentsStart - header.PayloadStart, attachments, Namespace.Server.Options.MaxJsonDepth);
-        ReadOnlyMemory<byte> name = header.EventNameEscaped
-            ? Encoding.UTF8.GetBytes(EncodedEventReader.DecodeEventName(text, header))
-            : buffer.AsMemory(header.EventNameStart - header.PayloadStart, header.EventNameLength);
-        SocketIOAckResponder? responder = null;
-        int version = 0;
-        if (header.AckId >= 0)
-        {
-            responder = SocketIOAckResponder.Rent(this, header.AckId, out version);
-        }
+    internal SocketIOAckRegistry Acks => _acks;
 
-        var context = new SocketIOEventContext(this, name, arguments, header.AckId, responder, version);
-        ValueTask<SocketIODispatchResult> task;
-        try
-        {
-            task = DispatchCoreAsync(context);
-        }
-#pragma warning disable CA1031 // a handler failure is logged; the connection stays up
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            OnHandlerFailed(context, e);
-            ArrayPool<byte>.Shared.Return(buffer);
-            return;
-        }
-
-        if (task.IsCompletedSuccessfully)
-        {
-            OnDispatched(context, task.Result);
-            ArrayPool<byte>.Shared.Return(buffer);
-            return;
-        }
-
-        _ = AwaitHandlerAsync(task, buffer, context);
-    }
-
-    private ValueTask<SocketIODispatchResult> DispatchCoreAsync(SocketIOEventContext context)
-    {
-        if (Volatile.Read(ref _anyListeners).Length == 0)
-        {
-            return Dispatcher.DispatchAsync(context);
-        }
-
-        return DispatchWithAnyAsync(context);
-    }
-
-    private async ValueTask<SocketIODispatchResult> DispatchWithAnyAsync(SocketIOEventContext context)
-    {
-        string name = context.EventName;
-        foreach (Func<string, SocketIOArguments, ValueTask> listener in Volatile.Read(ref _anyListeners))
-        {
-            await listener(name, context.Arguments).ConfigureAwait(false);
-        }
-
-        return await Dispatcher.DispatchAsync(context).ConfigureAwait(false);
-    }
-
-    private async Task AwaitHandlerAsync(ValueTask<SocketIODispatchResult> task, byte[] buffer, SocketIOEventContext context)
-    {
-        try
-        {
-            OnDispatched(context, await task.ConfigureAwait(false));
-        }
-#pragma warning disable CA1031 // a handler failure is logged; the connection stays up
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            OnHandlerFailed(context, e);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private void OnHandlerFailed(SocketIOEventContext context, Exception e)
-    {
-        if (e is SocketIOBindingException)
-        {
-            // An untyped handler read an argument that is not there or not of the asked kind: a binding failure.
-            OnDispatched(context, SocketIODispatchResult.BindingFailed(e.Message));
-            return;
-        }
-
-        SocketIOServerLog.HandlerFailed(_logger, e, context.EventName, Id);
-    }
-
-    private void OnDispatched(SocketIOEventContext context, SocketIODispatchResult result)
-    {
-        if (result.Status != SocketIODispatchStatus.BindingFailed)
-        {
-            return;
-        }
-
-        Namespace.Server.CountBindingFailure();
-        SocketIOLog.BindingFailed(_logger, $"socket {Id}", context.EventName, result.Error ?? string.Empty);
-        if (Namespace.Server.Options.BindingFailureAck == SocketIOBindingFailureAck.Error && context.CanAck)
-        {
-            SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginAck();
-                SocketIOEventEncoder.WriteBindingError(writer, result.Error);
-                context.SendAck(writer);
-            }
-            finally
-            {
-                SocketIOPacketWriter.Return(writer);
-            }
-        }
-    }
-
-    internal void HandleAck(ReadOnlySpan<byte> text, in SocketIOPacketHeader header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
-    {
-        if (!_acks.TryTake(header.AckId, out ISocketIOPendingAck? pending))
-        {
-            _connection.ReportViolation($"acknowledgement with unknown id {header.AckId} on socket {Id}");
-            return;
-        }
-
-        // The waiting caller keeps the arguments, so they own their memory.
-        byte[] payload = text.Slice(header.PayloadStart, header.PayloadLength).ToArray();
-        pending.Complete(Id, new SocketIOArguments(payload, 0, header.ArgumentsStart - header.PayloadStart, attachments, Namespace.Server.Options.MaxJsonDepth));
-    }
+    internal Func<string, SocketIOArguments, ValueTask>[] AnyListeners => Volatile.Read(ref _anyListeners);
 
     internal void RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector) => _acks.Add(ackId, new BroadcastAck(collector));
 
     // ------------------------------------------------------------------ as the adapter sees it
 
-    void ISocketIOLocalSocket.Deliver(EncodedPacket packet, BroadcastFlags flags) => Deliver(packet, flags);
+    void ISocketIOLocalSocket.Deliver(EncodedPacket packet, BroadcastFlags flags) => Outbox.Deliver(packet, flags);
 
     void ISocketIOLocalSocket.RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector) => RegisterBroadcastAck(ackId, collector);
 
