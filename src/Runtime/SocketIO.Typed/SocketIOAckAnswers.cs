@@ -67,4 +67,26 @@ internal static class SocketIOAckAnswers
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Answers an event whose arguments could not be bound with <c>{"error":"binding","message":"…"}</c>.</summary>
+    public static void AnswerBindingFailure<TContext>(TContext context, string? error)
+        where TContext : ISocketIOAckSender
+    {
+        if (!context.CanAck)
+        {
+            return;
+        }
+
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        try
+        {
+            writer.BeginAck();
+            SocketIOEventEncoder.WriteBindingError(writer, error);
+            context.SendAck(writer);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+    }
 }

@@ -164,19 +164,9 @@ internal sealed class SocketIOSocketInbox(SocketIOSocket socket)
 
         _socket.Namespace.Server.CountBindingFailure();
         SocketIOLog.BindingFailed(_socket.Logger, $"socket {_socket.Id}", context.EventName, result.Error ?? string.Empty);
-        if (_socket.Namespace.Server.Options.BindingFailureAck == SocketIOBindingFailureAck.Error && context.CanAck)
+        if (_socket.Namespace.Server.Options.BindingFailureAck == SocketIOBindingFailureAck.Error)
         {
-            SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginAck();
-                SocketIOEventEncoder.WriteBindingError(writer, result.Error);
-                context.SendAck(writer);
-            }
-            finally
-            {
-                SocketIOPacketWriter.Return(writer);
-            }
+            SocketIOAckAnswers.AnswerBindingFailure(context, result.Error);
         }
     }
 

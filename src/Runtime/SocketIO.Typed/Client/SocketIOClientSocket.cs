@@ -624,19 +624,9 @@ public sealed class SocketIOClientSocket
 
         Interlocked.Increment(ref _bindingFailures);
         SocketIOLog.BindingFailed(_logger, Namespace, context.EventName, result.Error ?? string.Empty);
-        if (_client.Options.BindingFailureAck == SocketIOBindingFailureAck.Error && context.CanAck)
+        if (_client.Options.BindingFailureAck == SocketIOBindingFailureAck.Error)
         {
-            SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginAck();
-                SocketIOEventEncoder.WriteBindingError(writer, result.Error);
-                context.SendAck(writer);
-            }
-            finally
-            {
-                SocketIOPacketWriter.Return(writer);
-            }
+            SocketIOAckAnswers.AnswerBindingFailure(context, result.Error);
         }
     }
 
