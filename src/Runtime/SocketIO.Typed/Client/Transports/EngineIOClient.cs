@@ -8,30 +8,6 @@ using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Client;
 
-/// <summary>Receives what an <see cref="EngineIOClient"/> reads, one message at a time (never concurrently).</summary>
-internal interface IEngineIOClientHandler
-{
-    /// <summary>A message; <paramref name="data"/> is valid during the call only.</summary>
-    void OnMessage(ReadOnlyMemory<byte> data, bool isBinary);
-
-    /// <summary>The session ended (engine.io-client's reasons: <c>transport close</c>, <c>transport error</c>, <c>ping timeout</c>, <c>parse error</c>, <c>forced close</c>).</summary>
-    void OnClose(string reason, Exception? error);
-}
-
-/// <summary>Where and how an <see cref="EngineIOClient"/> connects.</summary>
-internal sealed record EngineIOClientSettings(
-    Uri ServerUri,
-    string Path,
-    IReadOnlyDictionary<string, string> Query,
-    IReadOnlyDictionary<string, string> Headers,
-    bool Polling,
-    bool WebSocket,
-    bool Upgrade,
-    HttpClient Http,
-    Action<ClientWebSocketOptions>? ConfigureWebSocket,
-    TimeProvider TimeProvider,
-    ILogger Logger);
-
 /// <summary>
 /// The client side of one Engine.IO v4 session: handshake over polling or WebSocket, the polling → WebSocket
 /// upgrade, answering the server's pings (and closing when they stop), one ordered send queue.
@@ -90,7 +66,7 @@ internal sealed class EngineIOClient
     {
         if (settings.Polling)
         {
-            using HttpRequestMessage request = CreateRequest(settings, HttpMethod.Get, BuildUri(settings, "polling", null, 0));
+            using HttpRequestMessage request = EngineIOClientRequests.CreateRequest(settings, HttpMethod.Get, EngineIOClientRequests.BuildUri(settings, "polling", null, 0));
             using HttpResponseMessage response = await settings.Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
@@ -123,8 +99,8 @@ internal sealed class EngineIOClient
         var webSocket = new ClientWebSocket();
         try
         {
-            ConfigureWebSocket(settings, webSocket);
-            await webSocket.ConnectAsync(BuildUri(settings, "websocket", null, 0, webSocket: true), cancellationToken).ConfigureAwait(false);
+            EngineIOClientRequests.ConfigureWebSocket(settings, webSocket);
+            await webSocket.ConnectAsync(EngineIOClientRequests.BuildUri(settings, "websocket", null, 0, webSocket: true), cancellationToken).ConfigureAwait(false);
             (byte[] buffer, int count, WebSocketMessageType type) = await ReceiveMessageAsync(webSocket, int.MaxValue, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -311,7 +287,7 @@ internal sealed class EngineIOClient
         {
             while (IsOpen && !_pausePolling)
             {
-                using HttpRequestMessage request = CreateRequest(_settings, HttpMethod.Get, NextUri("polling"));
+                using HttpRequestMessage request = EngineIOClientRequests.CreateRequest(_settings, HttpMethod.Get, NextUri("polling"));
                 using HttpResponseMessage response = await _settings.Http.SendAsync(request, _closed.Token).ConfigureAwait(false);
                 byte[] body = await response.Content.ReadAsByteArrayAsync(_closed.Token).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
@@ -430,10 +406,10 @@ internal sealed class EngineIOClient
         bool switched = false;
         try
         {
-            ConfigureWebSocket(_settings, webSocket);
+            EngineIOClientRequests.ConfigureWebSocket(_settings, webSocket);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
             timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(10_000, Handshake.PingIntervalMs)));
-            await webSocket.ConnectAsync(BuildUri(_settings, "websocket", Id, 0, webSocket: true), timeout.Token).ConfigureAwait(false);
+            await webSocket.ConnectAsync(EngineIOClientRequests.BuildUri(_settings, "websocket", Id, 0, webSocket: true), timeout.Token).ConfigureAwait(false);
             await webSocket.SendAsync(s_probe.Text, WebSocketMessageType.Text, true, timeout.Token).ConfigureAwait(false);
             (byte[] buffer, int count, WebSocketMessageType type) = await ReceiveMessageAsync(webSocket, 64, timeout.Token).ConfigureAwait(false);
             bool probed = type == WebSocketMessageType.Text && buffer.AsSpan(0, count).SequenceEqual("3probe"u8);
@@ -616,7 +592,7 @@ internal sealed class EngineIOClient
 
     private async Task PostAsync(ReadOnlyMemory<byte> payload)
     {
-        using HttpRequestMessage request = CreateRequest(_settings, HttpMethod.Post, NextUri("polling"));
+        using HttpRequestMessage request = EngineIOClientRequests.CreateRequest(_settings, HttpMethod.Post, NextUri("polling"));
         var content = new ReadOnlyMemoryContent(payload);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain") { CharSet = "UTF-8" };
         request.Content = content;
@@ -630,91 +606,6 @@ internal sealed class EngineIOClient
 
     // ------------------------------------------------------------------ requests
 
-    private Uri NextUri(string transport) => BuildUri(_settings, transport, Id, Interlocked.Increment(ref _requestCounter));
+    private Uri NextUri(string transport) => EngineIOClientRequests.BuildUri(_settings, transport, Id, Interlocked.Increment(ref _requestCounter));
 
-    private static Uri BuildUri(EngineIOClientSettings settings, string transport, string? sid, long counter, bool webSocket = false)
-    {
-        var builder = new StringBuilder();
-        Uri server = settings.ServerUri;
-        string scheme = server.Scheme;
-        if (webSocket)
-        {
-            scheme = scheme is "https" or "wss" ? "wss" : "ws";
-        }
-        else
-        {
-            scheme = scheme is "wss" or "https" ? "https" : "http";
-        }
-
-        builder.Append(scheme).Append("://").Append(server.IdnHost);
-        if (!server.IsDefaultPort)
-        {
-            builder.Append(':').Append(server.Port.ToString(CultureInfo.InvariantCulture));
-        }
-
-        string path = settings.Path.StartsWith('/') ? settings.Path : "/" + settings.Path;
-        builder.Append(path.TrimEnd('/')).Append("/?EIO=4&transport=").Append(transport);
-        if (!webSocket)
-        {
-            // engine.io-client's cache buster (a timestamp in "t"): some proxies cache GETs otherwise.
-            builder.Append("&t=").Append(Environment.TickCount64.ToString("x", CultureInfo.InvariantCulture)).Append('.').Append(counter.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (sid is not null)
-        {
-            builder.Append("&sid=").Append(Uri.EscapeDataString(sid));
-        }
-
-        foreach (KeyValuePair<string, string> pair in settings.Query)
-        {
-            builder.Append('&').Append(Uri.EscapeDataString(pair.Key)).Append('=').Append(Uri.EscapeDataString(pair.Value));
-        }
-
-        return new Uri(builder.ToString());
-    }
-
-    private static HttpRequestMessage CreateRequest(EngineIOClientSettings settings, HttpMethod method, Uri uri)
-    {
-        var request = new HttpRequestMessage(method, uri);
-        foreach (KeyValuePair<string, string> header in settings.Headers)
-        {
-            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        return request;
-    }
-
-    private static void ConfigureWebSocket(EngineIOClientSettings settings, ClientWebSocket webSocket)
-    {
-        foreach (KeyValuePair<string, string> header in settings.Headers)
-        {
-            webSocket.Options.SetRequestHeader(header.Key, header.Value);
-        }
-
-        settings.ConfigureWebSocket?.Invoke(webSocket.Options);
-    }
-}
-
-/// <summary>The Engine.IO connection could not be opened or failed.</summary>
-public sealed class EngineIOClientException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public EngineIOClientException()
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">The message.</param>
-    public EngineIOClientException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="innerException">The cause.</param>
-    public EngineIOClientException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }
