@@ -152,6 +152,52 @@ public sealed class ClientUnitTests
         Assert.Equal("435[\"ok\"]", await server.NextAsync());
     }
 
+    [Theory]
+    [InlineData(SocketIOBindingFailureAck.None)]
+    [InlineData(SocketIOBindingFailureAck.Error)]
+    public async Task Binding_failures_are_counted_and_answered_as_the_options_say_and_the_socket_stays_up(SocketIOBindingFailureAck mode)
+    {
+        var server = new FakePollingServer();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using SocketIOManager io = await ConnectAsync(server, time, o => o.BindingFailureAck = mode);
+        io.Socket.On("named", ctx => ctx.AckAsync("hello " + ctx.Arguments.GetString(0)));
+        io.Socket.On("echo", ctx => ctx.AckAsync(ctx.Arguments));
+
+        // An untyped handler reads a string where the server sent a number.
+        server.Send("421[\"named\",5]");
+        if (mode == SocketIOBindingFailureAck.Error)
+        {
+            Assert.Equal("431[{\"error\":\"binding\",\"message\":\"Argument 0 is a number, not a string or null.\"}]", await server.NextAsync());
+        }
+
+        // A dispatcher (as generated code) reports the failure as a value.
+        SocketIOClientSocket typed = io.Of("/typed");
+        typed.Dispatcher = new RefusingDispatcher();
+        Task connecting = typed.ConnectAsync();
+        Assert.Equal("40/typed,", await server.NextAsync());
+        server.Send("40/typed,{\"sid\":\"socket-2\"}");
+        await connecting.WaitAsync(s_wait);
+        server.Send("42/typed,2[\"anything\"]");
+        if (mode == SocketIOBindingFailureAck.Error)
+        {
+            Assert.Equal("43/typed,2[{\"error\":\"binding\",\"message\":\"expected a room\"}]", await server.NextAsync());
+        }
+
+        // Both sockets are still up and answer the next event (after no answer to a failure when mode is None).
+        server.Send("423[\"echo\",\"still up\"]");
+        Assert.Equal("433[\"still up\"]", await server.NextAsync());
+        Assert.True(typed.IsConnected);
+        Assert.Equal(1, typed.BindingFailureCount);
+        Assert.True(io.Socket.IsConnected);
+        Assert.Equal(1, io.Socket.BindingFailureCount);
+    }
+
+    private sealed class RefusingDispatcher : ISocketIOClientDispatcher
+    {
+        public ValueTask<SocketIODispatchResult> DispatchAsync(SocketIOClientEventContext context) =>
+            ValueTask.FromResult(SocketIODispatchResult.BindingFailed("expected a room"));
+    }
+
     // The reconnection loop arms its delay on the fake clock from another thread: wait until it created the timer, so
     // moving the clock cannot come first.
     private static async Task WaitForTimerAsync(CountingTimeProvider time, int created)

@@ -67,7 +67,7 @@ public sealed class SocketIOClientEventContext : ISocketIOAckSender
             return false;
         }
 
-        Socket.SendAckPacket(writer.ToPacket(Socket.Namespace, AckId));
+        Socket.Outbox.SendAck(writer.ToPacket(Socket.Namespace, AckId));
         return true;
     }
 

@@ -1,14 +1,10 @@
-using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using SocketIO.Typed.Client;
 using SocketIO.Typed.Protocol;
-using SocketIO.Typed;
 
 namespace SocketIO.Typed.Client;
 
-// Connecting, auth, connection state recovery and disconnecting of a client socket.
+// The socket's lifecycle: connecting, auth, connection state recovery, disconnecting, and the packets of its namespace.
 public sealed partial class SocketIOClientSocket
 {
     // ------------------------------------------------------------------ connecting
@@ -85,13 +81,13 @@ public sealed partial class SocketIOClientSocket
             _connectSent = false;
             pending = _connectTcs;
             _connectTcs = null;
-            _receiveBuffer.Clear();
         }
 
+        Inbox.DiscardHeld();
         pending?.TrySetException(new SocketIODisconnectedException("DisconnectAsync was called before the connection completed."));
         if (wasConnected)
         {
-            SendControl(SocketIOPacketType.Disconnect);
+            Outbox.SendControl(SocketIOPacketType.Disconnect);
             OnClose("io client disconnect");
         }
 
@@ -145,7 +141,8 @@ public sealed partial class SocketIOClientSocket
             SocketIOPacketWriter.Return(writer);
         }
 
-        SendNow(packet);
+        // Straight to the connection: the namespace is not connected yet, so the outbox would hold it.
+        Outbox.SendNow(packet);
     }
 
     // socket.io-client sends Object.assign({ pid, offset }, auth) once the server gave a pid.
@@ -271,9 +268,9 @@ public sealed partial class SocketIOClientSocket
     private void FailConnect(Exception error)
     {
         TaskCompletionSource? pending;
+        Inbox.DiscardHeld();
         lock (_gate)
         {
-            _receiveBuffer.Clear();
             _active = false;
             _connectSent = false;
             pending = _connectTcs;
@@ -284,6 +281,82 @@ public sealed partial class SocketIOClientSocket
         pending?.TrySetException(error);
         RaiseConnectError(error);
         _client.OnSocketInactive();
+    }
+
+    // ------------------------------------------------------------------ packets of this namespace
+
+    internal void OnPacket(ReadOnlySpan<byte> text, in SocketIOPacketHeader header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
+    {
+        switch (header.Type)
+        {
+            case SocketIOPacketType.Connect:
+                OnConnectReply(text, header);
+                break;
+            case SocketIOPacketType.ConnectError:
+                FailConnect(ReadConnectError(text, header));
+                break;
+            case SocketIOPacketType.Disconnect:
+                // The server disconnected this socket: no reconnection (socket.io-client's "io server disconnect").
+                lock (_gate)
+                {
+                    _active = false;
+                    _connectSent = false;
+                }
+
+                OnClose("io server disconnect");
+                _client.OnSocketInactive();
+                break;
+            case SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent:
+                Inbox.OnEvent(text, header, attachments);
+                break;
+            case SocketIOPacketType.Ack or SocketIOPacketType.BinaryAck:
+                Inbox.OnAck(text, header, attachments);
+                break;
+        }
+    }
+
+    internal Task DisposeEventsAsync() => Inbox.DisposeAsync();
+
+    // Connection state recovery: the server appends each event's offset as its last string argument; the next
+    // CONNECT sends the last one seen.
+    internal void NoteOffset(SocketIOArguments arguments)
+    {
+        if (System.Threading.Volatile.Read(ref _pid) is null)
+        {
+            return;
+        }
+
+        int count = arguments.Count;
+        if (count > 0 && arguments.GetElement(count - 1) is { ValueKind: JsonValueKind.String } last)
+        {
+            lock (_gate)
+            {
+                _lastOffset = last.GetString();
+            }
+        }
+    }
+
+    private static SocketIOConnectException ReadConnectError(ReadOnlySpan<byte> text, in SocketIOPacketHeader header)
+    {
+        if (header.PayloadLength == 0)
+        {
+            return new SocketIOConnectException("The namespace refused the connection.");
+        }
+
+        var reader = new Utf8JsonReader(text.Slice(header.PayloadStart, header.PayloadLength));
+        using JsonDocument document = JsonDocument.ParseValue(ref reader);
+        JsonElement root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.String)
+        {
+            return new SocketIOConnectException(root.GetString() ?? string.Empty);
+        }
+
+        string message = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message"u8, out JsonElement m) && m.ValueKind == JsonValueKind.String
+            ? m.GetString() ?? string.Empty
+            : "The namespace refused the connection.";
+        return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data"u8, out JsonElement data)
+            ? new SocketIOConnectException(message, data.Clone())
+            : new SocketIOConnectException(message);
     }
 
     private void OnConnectReply(ReadOnlySpan<byte> text, in SocketIOPacketHeader header)
@@ -327,28 +400,18 @@ public sealed partial class SocketIOClientSocket
             _connected = true;
             pending = _connectTcs;
             _connectTcs = null;
-
-            // As socket.io-client's emitBuffered: events that arrived before the CONNECT reply (python-socketio sends
-            // what its connect handler emits first) are delivered now, with the id set and their acks working; then
-            // what was emitted while disconnected goes out, in order, before anything newer.
-            foreach (SocketIOClientEventContext early in _receiveBuffer)
-            {
-                Deliver(early);
-            }
-
-            _receiveBuffer.Clear();
-            foreach (EncodedPacket packet in _sendBuffer)
-            {
-                SendNowNotified(packet);
-            }
-
-            _sendBuffer.Clear();
         }
 
+        // As socket.io-client's emitBuffered: what was emitted while disconnected goes out, in order, before anything
+        // newer; events that arrived before the CONNECT reply (python-socketio sends what its connect handler emits
+        // first) are delivered, with the id set and their acks working (the outbox is open for their answers); then
+        // the retry queue resumes.
+        Outbox.Open();
+        Inbox.Open();
         SocketIOClientLog.Connected(_logger, Namespace, sid ?? "?", Recovered);
         pending?.TrySetResult();
         Raise(Connected);
-        DrainRetries();
+        Retries.Drain();
     }
 
     private void OnClose(string reason)
@@ -364,8 +427,10 @@ public sealed partial class SocketIOClientSocket
             Id = null;
         }
 
+        Outbox.Close();
+        Inbox.Close();
         SocketIOClientLog.Disconnected(_logger, Namespace, reason);
-        _acks.FailAll(reason);
+        Acks.FailAll(reason);
 
         try
         {

@@ -1,10 +1,5 @@
-using System.Text;
-using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using SocketIO.Typed.Client;
 using SocketIO.Typed.Protocol;
-using SocketIO.Typed;
 
 namespace SocketIO.Typed.Client;
 
@@ -17,19 +12,7 @@ public sealed partial class SocketIOClientSocket
     private readonly SocketIOManager _client;
     private readonly ILogger _logger;
     private readonly object _gate = new();
-    private readonly Channel<SocketIOClientEventContext> _events = Channel.CreateUnbounded<SocketIOClientEventContext>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly Task _eventLoop;
-    private readonly List<EncodedPacket> _sendBuffer = [];
-    private readonly SocketIOAckRegistry _acks = new();
-    private readonly Queue<RetryEntry> _retryQueue = new();
-    private readonly SocketIOEventHandlers<SocketIOClientEventContext> _handlers = new();
-    private readonly SocketIOOutgoingListeners _outgoing = new();
-    private readonly List<SocketIOClientEventContext> _receiveBuffer = [];
-    private Func<string, SocketIOArguments, ValueTask>[] _anyListeners = [];
     private long _nextAckId;
-    private long _volatileDropped;
-    private long _bindingFailures;
     private bool _active;
     private bool _connectSent;
     private bool _connected;
@@ -42,8 +25,24 @@ public sealed partial class SocketIOClientSocket
         _client = client;
         _logger = client.Logger;
         Namespace = @namespace;
-        _eventLoop = EventLoopAsync();
+        Outbox = new SocketIOClientOutbox(this);
+        Inbox = new SocketIOClientInbox(this);
+        Retries = new SocketIOClientRetryQueue(this);
     }
+
+    /// <summary>Every packet this socket sends (send buffer, volatile rule, outgoing listeners).</summary>
+    internal SocketIOClientOutbox Outbox { get; }
+
+    /// <summary>What this socket receives (events held until connected, dispatch, acknowledgements).</summary>
+    internal SocketIOClientInbox Inbox { get; }
+
+    /// <summary>At-least-once emits when <see cref="SocketIOClientOptions.Retries"/> is set.</summary>
+    internal SocketIOClientRetryQueue Retries { get; }
+
+    /// <summary>The acknowledgements this socket waits for.</summary>
+    internal SocketIOAckRegistry Acks { get; } = new();
+
+    internal ILogger Logger => _logger;
 
     /// <summary>The namespace, for example <c>/</c> or <c>/chat</c>.</summary>
     public string Namespace { get; }
@@ -73,7 +72,7 @@ public sealed partial class SocketIOClientSocket
     }
 
     /// <summary>How many volatile emits were dropped because the socket was not connected or its transport was busy.</summary>
-    public long VolatileDroppedCount => Interlocked.Read(ref _volatileDropped);
+    public long VolatileDroppedCount => Outbox.VolatileDropped;
 
     /// <summary>Emits whose events may be dropped when not connected (socket.io-client's <c>socket.volatile</c>).</summary>
     public SocketIOClientVolatileEmitter Volatile => new(this);
@@ -99,7 +98,7 @@ public sealed partial class SocketIOClientSocket
     /// <param name="eventName">The event name.</param>
     /// <param name="handler">The handler; call <see cref="SocketIOClientEventContext.AckAsync"/> to answer an acknowledged event.</param>
     /// <exception cref="ArgumentException">The name is reserved (<c>connect</c>, <c>disconnect</c>, …): use <see cref="Connected"/>/<see cref="Disconnected"/>.</exception>
-    public void On(string eventName, Func<SocketIOClientEventContext, ValueTask> handler) => _handlers.Add(eventName, handler);
+    public void On(string eventName, Func<SocketIOClientEventContext, ValueTask> handler) => Inbox.Handlers.Add(eventName, handler);
 
     /// <summary>Handles an event synchronously.</summary>
     /// <param name="eventName">The event name.</param>
@@ -129,27 +128,24 @@ public sealed partial class SocketIOClientSocket
 
     /// <summary>Removes every handler of an event.</summary>
     /// <param name="eventName">The event name.</param>
-    public void Off(string eventName) => _handlers.Remove(eventName);
+    public void Off(string eventName) => Inbox.Handlers.Remove(eventName);
 
     /// <summary>Listens to every incoming event, before its handlers.</summary>
     /// <param name="listener">Receives the name and arguments.</param>
     public void OnAny(Func<string, SocketIOArguments, ValueTask> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        lock (_gate)
-        {
-            _anyListeners = [.. _anyListeners, listener];
-        }
+        Inbox.AddAnyListener(listener);
     }
 
     /// <summary>Listens to every outgoing event, when it is written to the connection.</summary>
     /// <param name="listener">Receives the name and arguments (valid during the call).</param>
-    public void OnAnyOutgoing(Action<string, SocketIOArguments> listener) => _outgoing.Add(listener);
+    public void OnAnyOutgoing(Action<string, SocketIOArguments> listener) => Outbox.Listeners.Add(listener);
 
     // ------------------------------------------------------------------ emitting
 
     /// <summary>How many received events could not be bound to their handler's parameters.</summary>
-    public long BindingFailureCount => Interlocked.Read(ref _bindingFailures);
+    public long BindingFailureCount => Inbox.BindingFailures;
 
     /// <summary>Sends an event. While disconnected it is buffered (or refused, as <see cref="SocketIOClientOptions.DisconnectedEmits"/> says).</summary>
     /// <param name="eventName">The event name.</param>
@@ -164,11 +160,11 @@ public sealed partial class SocketIOClientSocket
         {
             // socket.io-client's retries: every emit asks for an acknowledgement.
             long id = NextAckId();
-            Enqueue(new RetryEntry(Encode(eventName, args, id), id, eventName, null, null));
+            Retries.Enqueue(Encode(eventName, args, id), id, eventName);
             return ValueTask.CompletedTask;
         }
 
-        SendCore(Encode(eventName, args, -1), isVolatile: false);
+        Outbox.Send(Encode(eventName, args, -1), isVolatile: false);
         return ValueTask.CompletedTask;
     }
 
@@ -237,20 +233,18 @@ public sealed partial class SocketIOClientSocket
         ArgumentNullException.ThrowIfNull(packet);
         if (_client.Options.Retries > 0)
         {
-            var entry = new RetryEntry(packet, ackId, eventName, timeout, new TaskCompletionSource<SocketIOArguments>(TaskCreationOptions.RunContinuationsAsynchronously));
-            Enqueue(entry);
-            return entry.Completion!.Task.WaitAsync(cancellationToken);
+            return Retries.EnqueueAwaited(packet, ackId, eventName, timeout).WaitAsync(cancellationToken);
         }
 
         TimeSpan wait = timeout ?? _client.Options.AckTimeout;
-        Task<SocketIOArguments> answer = _acks.Wait(ackId, wait, _client.Options.TimeProvider, cancellationToken, eventName, $"the server ({Namespace})");
+        Task<SocketIOArguments> answer = Acks.Wait(ackId, wait, _client.Options.TimeProvider, cancellationToken, eventName, $"the server ({Namespace})");
         try
         {
-            SendCore(packet, isVolatile: false);
+            Outbox.Send(packet, isVolatile: false);
         }
         catch (Exception e)
         {
-            if (_acks.TryTake(ackId, out ISocketIOPendingAck? pending))
+            if (Acks.TryTake(ackId, out ISocketIOPendingAck? pending))
             {
                 pending.Fail(e);
             }
@@ -281,104 +275,11 @@ public sealed partial class SocketIOClientSocket
                 packet.Release();
             }
 
-            Enqueue(new RetryEntry(withId, id, null, null, null));
+            Retries.Enqueue(withId, id, eventName: null);
             return;
         }
 
-        SendCore(packet, isVolatile);
-    }
-
-    private void SendCore(EncodedPacket packet, bool isVolatile)
-    {
-        lock (_gate)
-        {
-            if (_connected && (!isVolatile || _client.Engine?.IsWritable == true))
-            {
-                SendNowNotified(packet);
-                return;
-            }
-
-            if (isVolatile)
-            {
-                // A documented drop, as socket.io-client: volatile emits are skipped while disconnected or while the
-                // transport is busy writing (counted and logged).
-                Interlocked.Increment(ref _volatileDropped);
-                SocketIOClientLog.VolatileDropped(_logger, Namespace);
-                packet.Release();
-                return;
-            }
-
-            if (_client.Options.DisconnectedEmits == SocketIODisconnectedEmitBehavior.Fail)
-            {
-                packet.Release();
-                throw new SocketIODisconnectedException($"The socket of {Namespace} is not connected.");
-            }
-
-            if (_sendBuffer.Count >= _client.Options.SendBufferLimit)
-            {
-                packet.Release();
-                throw new SocketIODisconnectedException($"The socket of {Namespace} is not connected and its send buffer is full ({_client.Options.SendBufferLimit} packets).");
-            }
-
-            _sendBuffer.Add(packet);
-        }
-    }
-
-    /// <summary>Sends an acknowledgement packet (from an event context); takes over the reference.</summary>
-    internal void SendAckPacket(EncodedPacket packet)
-    {
-        lock (_gate)
-        {
-            if (_connected)
-            {
-                SendNow(packet);
-                return;
-            }
-        }
-
-        // An answer to a server that is gone has nobody to go to (socket.io-client drops it too).
-        SocketIOClientLog.AckDropped(_logger, Namespace);
-        packet.Release();
-    }
-
-    private void SendControl(SocketIOPacketType type)
-    {
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        EncodedPacket packet;
-        try
-        {
-            writer.BeginRaw();
-            packet = writer.ToRawPacket(type, Namespace);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-
-        SendNow(packet);
-    }
-
-    // Takes over the reference: the engine queues it, or it is released when there is no connection.
-    private void SendNow(EncodedPacket packet)
-    {
-        if (_client.Engine is { } engine)
-        {
-            engine.Send(packet);
-        }
-        else
-        {
-            packet.Release();
-        }
-    }
-
-    private void SendNowNotified(EncodedPacket packet)
-    {
-        if (!_outgoing.IsEmpty)
-        {
-            _outgoing.Notify(packet, _logger);
-        }
-
-        SendNow(packet);
+        Outbox.Send(packet, isVolatile);
     }
 
     private EncodedPacket Encode(string eventName, object?[] args, long ackId) => SocketIOEventEncoder.Encode(eventName, args, Namespace, ackId);

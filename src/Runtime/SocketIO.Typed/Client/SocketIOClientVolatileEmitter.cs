@@ -1,10 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
-using SocketIO.Typed.Client;
 using SocketIO.Typed.Protocol;
-using SocketIO.Typed;
 
 namespace SocketIO.Typed.Client;
 

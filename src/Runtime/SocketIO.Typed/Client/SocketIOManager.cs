@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using SocketIO.Typed.Client;
+using SocketIO.Typed.Client.Transports;
 using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed.Client;
@@ -27,7 +27,7 @@ public sealed class SocketIOManager : IAsyncDisposable
     private readonly SocketIOPacketAssembler _assembler;
     private readonly Random _random = new();
     private EngineHandler? _current;
-    private EngineIOClient? _engine;
+    private EngineIOClientSession? _engine;
     private Task? _opening;
     private bool _reconnecting;
     private bool _skipReconnect;
@@ -149,7 +149,7 @@ public sealed class SocketIOManager : IAsyncDisposable
 
     // ------------------------------------------------------------------ the connection
 
-    internal EngineIOClient? Engine => Volatile.Read(ref _engine);
+    internal EngineIOClientSession? Engine => Volatile.Read(ref _engine);
 
     /// <summary>Opens the Engine.IO connection unless it is open or opening; active sockets then send CONNECT.</summary>
     internal Task EnsureOpenAsync(CancellationToken cancellationToken)
@@ -251,10 +251,10 @@ public sealed class SocketIOManager : IAsyncDisposable
             Logger);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
         timeout.CancelAfter(o.ConnectTimeout);
-        EngineIOClient engine;
+        EngineIOClientSession engine;
         try
         {
-            engine = await EngineIOClient.ConnectAsync(settings, handler, timeout.Token).ConfigureAwait(false);
+            engine = await EngineIOClientSession.ConnectAsync(settings, handler, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!_lifetime.IsCancellationRequested)
         {
@@ -302,7 +302,7 @@ public sealed class SocketIOManager : IAsyncDisposable
 
     private void CloseEngine()
     {
-        EngineIOClient? engine;
+        EngineIOClientSession? engine;
         lock (_gate)
         {
             _skipReconnect = true;
@@ -331,7 +331,7 @@ public sealed class SocketIOManager : IAsyncDisposable
                 return;
             case SocketIOAssembleResult.Error:
                 SocketIOClientLog.MalformedPacket(Logger, error!);
-                EngineIOClient? engine;
+                EngineIOClientSession? engine;
                 lock (_gate)
                 {
                     engine = _engine;

@@ -6,9 +6,9 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SocketIO.Typed.Protocol;
 
-namespace SocketIO.Typed.Client;
+namespace SocketIO.Typed.Client.Transports;
 
-/// <summary>Receives what an <see cref="EngineIOClient"/> reads, one message at a time (never concurrently).</summary>
+/// <summary>Receives what an <see cref="EngineIOClientSession"/> reads, one message at a time (never concurrently).</summary>
 internal interface IEngineIOClientHandler
 {
     /// <summary>A message; <paramref name="data"/> is valid during the call only.</summary>
@@ -18,7 +18,7 @@ internal interface IEngineIOClientHandler
     void OnClose(string reason, Exception? error);
 }
 
-/// <summary>Where and how an <see cref="EngineIOClient"/> connects.</summary>
+/// <summary>Where and how an <see cref="EngineIOClientSession"/> connects.</summary>
 internal sealed record EngineIOClientSettings(
     Uri ServerUri,
     string Path,
@@ -31,27 +31,3 @@ internal sealed record EngineIOClientSettings(
     Action<ClientWebSocketOptions>? ConfigureWebSocket,
     TimeProvider TimeProvider,
     ILogger Logger);
-
-/// <summary>The Engine.IO connection could not be opened or failed.</summary>
-public sealed class EngineIOClientException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public EngineIOClientException()
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">The message.</param>
-    public EngineIOClientException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="innerException">The cause.</param>
-    public EngineIOClientException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}

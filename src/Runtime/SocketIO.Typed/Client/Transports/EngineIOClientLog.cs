@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace SocketIO.Typed.Client;
+namespace SocketIO.Typed.Client.Transports;
 
 internal static partial class EngineIOClientLog
 {

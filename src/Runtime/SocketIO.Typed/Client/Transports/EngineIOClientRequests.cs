@@ -6,7 +6,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SocketIO.Typed.Protocol;
 
-namespace SocketIO.Typed.Client;
+namespace SocketIO.Typed.Client.Transports;
 
 /// <summary>How the Engine.IO client builds its URLs and requests (query, headers, WebSocket options).</summary>
 internal static class EngineIOClientRequests
