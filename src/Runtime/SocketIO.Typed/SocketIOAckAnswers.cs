@@ -2,22 +2,12 @@ using SocketIO.Typed.Protocol;
 
 namespace SocketIO.Typed;
 
-/// <summary>An event context that can answer its acknowledgement with a written packet (server and client contexts).</summary>
-internal interface ISocketIOAckSender
-{
-    /// <summary>Whether the event still waits for its answer.</summary>
-    bool CanAck { get; }
-
-    /// <summary>Finishes the ACK packet begun on <paramref name="writer"/> and sends it, once.</summary>
-    bool SendAck(SocketIOPacketWriter writer);
-}
-
-/// <summary>The untyped answers of both sides, written through <see cref="ISocketIOAckSender.SendAck"/> (one path).</summary>
+/// <summary>The untyped answers of both sides, written through <see cref="ISocketIOEventContext.SendAck"/> (one path).</summary>
 internal static class SocketIOAckAnswers
 {
     /// <summary>Answers with plain values.</summary>
     public static ValueTask AnswerAsync<TContext>(TContext context, object?[] args)
-        where TContext : ISocketIOAckSender
+        where TContext : ISocketIOEventContext
     {
         ArgumentNullException.ThrowIfNull(args);
         if (!context.CanAck)
@@ -46,7 +36,7 @@ internal static class SocketIOAckAnswers
 
     /// <summary>Answers with received arguments, unchanged.</summary>
     public static ValueTask AnswerAsync<TContext>(TContext context, SocketIOArguments arguments)
-        where TContext : ISocketIOAckSender
+        where TContext : ISocketIOEventContext
     {
         if (!context.CanAck)
         {
@@ -70,7 +60,7 @@ internal static class SocketIOAckAnswers
 
     /// <summary>Answers an event whose arguments could not be bound with <c>{"error":"binding","message":"…"}</c>.</summary>
     public static void AnswerBindingFailure<TContext>(TContext context, string? error)
-        where TContext : ISocketIOAckSender
+        where TContext : ISocketIOEventContext
     {
         if (!context.CanAck)
         {

@@ -8,7 +8,7 @@ namespace SocketIO.Typed.Server;
 /// An immutable description of a broadcast (socket.io's <c>BroadcastOperator</c>): each operator returns a new
 /// one, so <c>io.To("a").Except("b").EmitAsync(…)</c> reads like the JavaScript.
 /// </summary>
-public sealed class BroadcastOperator
+public sealed class BroadcastOperator : ISocketIOBroadcaster
 {
     private readonly string[] _rooms;
     private readonly string[] _except;
@@ -202,4 +202,33 @@ public sealed class BroadcastOperator
     /// <param name="close">Also close their whole connection.</param>
     /// <returns>A task that completes when done.</returns>
     public ValueTask DisconnectSocketsAsync(bool close = false) => Namespace.Adapter.DisconnectSocketsAsync(Options, close);
+
+    /// <inheritdoc/>
+    string ISocketIOBroadcaster.NamespaceName => Namespace.Name;
+
+    /// <inheritdoc/>
+    ISocketIOBroadcaster ISocketIOBroadcaster.Volatile => Volatile;
+
+    /// <inheritdoc/>
+    ISocketIOBroadcaster ISocketIOBroadcaster.Local => Local;
+
+    /// <summary>The next acknowledgement id of the namespace, for <see cref="BroadcastWithAckAsync"/>.</summary>
+    /// <returns>The id.</returns>
+    public long NextAckId() => Namespace.NextAckId();
+
+    /// <inheritdoc/>
+    ISocketIOBroadcaster ISocketIOBroadcaster.To(string room) => To(room);
+
+    /// <inheritdoc/>
+    ISocketIOBroadcaster ISocketIOBroadcaster.Except(string room) => Except(room);
+
+    /// <inheritdoc/>
+    ISocketIOBroadcaster ISocketIOBroadcaster.Compress(bool compress) => Compress(compress);
+
+    /// <inheritdoc/>
+    ISocketIOBroadcaster ISocketIOBroadcaster.Timeout(TimeSpan timeout) => Timeout(timeout);
+
+    /// <inheritdoc/>
+    Task<SocketIOBroadcastAckResult> ISocketIOBroadcaster.BroadcastWithAckAsync(EncodedPacket packet, long ackId, CancellationToken cancellationToken) =>
+        BroadcastWithAckAsync(packet, ackId, cancellationToken);
 }

@@ -11,7 +11,7 @@ namespace SocketIO.Typed.Server;
 /// acknowledged event is answered at most once: <see cref="SendAck"/>, <see cref="AckAsync(object?[])"/> and
 /// <see cref="AckAsync(SocketIOArguments)"/> do nothing after the first answer (socket.io's ack callback works once).
 /// </remarks>
-public readonly struct SocketIOEventContext : ISocketIOAckSender
+public readonly struct SocketIOEventContext : ISocketIOEventContext
 {
     private readonly SocketIOAckResponder? _responder;
     private readonly int _version;

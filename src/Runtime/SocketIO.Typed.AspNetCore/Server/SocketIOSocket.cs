@@ -11,7 +11,7 @@ namespace SocketIO.Typed.Server;
 /// One client connected to one namespace (socket.io's server-side <c>Socket</c>): events in both directions,
 /// acknowledgements, rooms, and its own broadcast operators.
 /// </summary>
-public sealed class SocketIOSocket : ISocketIOLocalSocket
+public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
 {
     private readonly SocketIOConnection _connection;
     private readonly ILogger _logger;
@@ -637,4 +637,14 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket
         public ValueTask<SocketIODispatchResult> DispatchAsync(SocketIOEventContext context) =>
             socket._handlers.DispatchAsync(context.EventNameUtf8.Span, context);
     }
+
+    /// <inheritdoc/>
+    string ISocketIOEmitter.NamespaceName => Namespace.Name;
+
+    /// <inheritdoc/>
+    void ISocketIOEmitter.Send(EncodedPacket packet) => Send(packet, BroadcastFlags.None);
+
+    /// <inheritdoc/>
+    Task<SocketIOArguments> ISocketIOEmitter.SendWithAckAsync(EncodedPacket packet, long ackId, TimeSpan? timeout, CancellationToken cancellationToken, string? eventName) =>
+        SendWithAckAsync(packet, ackId, timeout, cancellationToken, eventName);
 }

@@ -18,7 +18,7 @@ public interface ISocketIOClientDispatcher
 }
 
 /// <summary>One event received by a client socket: its name, arguments and, when the server asked, a way to acknowledge it.</summary>
-public sealed class SocketIOClientEventContext : ISocketIOAckSender
+public sealed class SocketIOClientEventContext : ISocketIOEventContext
 {
     private string? _eventName;
     private int _acked;

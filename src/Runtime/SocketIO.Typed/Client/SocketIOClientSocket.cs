@@ -7,7 +7,7 @@ namespace SocketIO.Typed.Client;
 /// One namespace of a <see cref="SocketIOManager"/> (socket.io-client's <c>Socket</c>): it connects, disconnects and
 /// reconnects on its own over the shared connection; events and acknowledgements in both directions.
 /// </summary>
-public sealed partial class SocketIOClientSocket
+public sealed partial class SocketIOClientSocket : ISocketIOEmitter
 {
     private readonly SocketIOManager _client;
     private readonly ILogger _logger;
@@ -311,4 +311,14 @@ public sealed partial class SocketIOClientSocket
             SocketIOClientLog.ListenerFailed(_logger, e);
         }
     }
+
+    /// <inheritdoc/>
+    string ISocketIOEmitter.NamespaceName => Namespace;
+
+    /// <inheritdoc/>
+    void ISocketIOEmitter.Send(EncodedPacket packet) => Send(packet, isVolatile: false);
+
+    /// <inheritdoc/>
+    Task<SocketIOArguments> ISocketIOEmitter.SendWithAckAsync(EncodedPacket packet, long ackId, TimeSpan? timeout, CancellationToken cancellationToken, string? eventName) =>
+        SendWithAckAsync(packet, ackId, timeout, cancellationToken, eventName);
 }

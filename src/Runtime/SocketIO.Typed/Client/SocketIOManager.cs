@@ -90,6 +90,41 @@ public sealed class SocketIOManager : IAsyncDisposable
     /// <summary>Raised after a successful reconnection, with the number of attempts it took.</summary>
     public event Action<SocketIOManager, int>? Reconnected;
 
+    /// <summary>
+    /// The socket of a namespace spoken through contracts: events of <typeparamref name="TServer"/> are sent through
+    /// the returned socket's <c>Server</c>, events of <typeparamref name="TClient"/> are dispatched to
+    /// <paramref name="handler"/> (the socket's dispatcher is replaced).
+    /// </summary>
+    /// <typeparam name="TServer">The contract the server handles (marked <see cref="SocketIOContractAttribute"/>).</typeparam>
+    /// <typeparam name="TClient">The contract this client handles.</typeparam>
+    /// <param name="namespace">The namespace, for example <c>/chat</c>.</param>
+    /// <param name="handler">Handles the server's events.</param>
+    /// <returns>The typed socket, not connected yet.</returns>
+    /// <exception cref="InvalidOperationException">A contract has no generated code.</exception>
+    public SocketIOClientSocket<TServer, TClient> Of<TServer, TClient>(string @namespace, TClient handler)
+        where TServer : class
+        where TClient : class
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return new SocketIOClientSocket<TServer, TClient>(Of(@namespace), handler);
+    }
+
+    /// <summary>
+    /// The typed socket of the namespace the contracts name (<see cref="SocketIOContractAttribute.Namespace"/> of
+    /// <typeparamref name="TServer"/>, else of <typeparamref name="TClient"/>, else the default namespace).
+    /// </summary>
+    /// <typeparam name="TServer">The contract the server handles.</typeparam>
+    /// <typeparam name="TClient">The contract this client handles.</typeparam>
+    /// <param name="handler">Handles the server's events.</param>
+    /// <returns>The typed socket, not connected yet.</returns>
+    public SocketIOClientSocket<TServer, TClient> Of<TServer, TClient>(TClient handler)
+        where TServer : class
+        where TClient : class
+    {
+        string @namespace = SocketIOContracts.Get<TServer>().Namespace ?? SocketIOContracts.Get<TClient>().Namespace ?? DefaultNamespace;
+        return Of<TServer, TClient>(@namespace, handler);
+    }
+
     /// <summary>The socket of a namespace (the same instance on every call).</summary>
     /// <param name="namespace">The namespace, for example <c>/chat</c>.</param>
     /// <returns>The socket, not connected yet.</returns>

@@ -1,0 +1,58 @@
+using Microsoft.CodeAnalysis;
+
+namespace SocketIO.Typed.Generator.Tests;
+
+/// <summary>The generated code of a corpus of contracts compiles without a warning against the runtime.</summary>
+public sealed class GeneratedCodeCompilesTests
+{
+    [Fact]
+    public void A_chat_contract_set_compiles_cleanly()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Text.Json.Serialization;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SocketIO.Typed;
+
+            namespace Chat;
+
+            public enum Mood { Calm, Busy }
+            [JsonConverter(typeof(JsonStringEnumConverter<Level>))] public enum Level { Low, High }
+            public sealed record Inner(string Note, byte[] Data);
+            public sealed record Shape(Guid Id, string Name, DateTimeOffset At, Mood Mood, Level Level, int? Score,
+                IReadOnlyList<string> Tags, Dictionary<string, double> Weights, Inner? Inner,
+                [property: JsonPropertyName("display_name")] string DisplayName)
+            { [JsonIgnore] public string Secret { get; init; } = "hidden"; }
+
+            public sealed class Node { public string Name { get; set; } = ""; public List<Node> Children { get; set; } = []; public Node? Parent { get; set; } }
+            public record struct Point(int X, int Y);
+
+            [SocketIOContract]
+            public interface IProbeServer
+            {
+                Task<Shape> Echo(Shape shape);
+                Task<(int Sum, string Joined)> Combine(int[] numbers, string[] words);
+                Task<string> Join(string room);
+                Task Relay(string room, Shape shape);
+                Task<int[]> AskRoom(string room, int x);
+                ValueTask Tree(Node root, Point at, CancellationToken cancellationToken);
+                [SocketIOEvent("raw:bytes")] ValueTask<ReadOnlyMemory<byte>> Bytes(ReadOnlyMemory<byte> data, TimeSpan span, Uri? where, char c, decimal d);
+            }
+
+            [SocketIOContract(Namespace = "/probe")]
+            public interface IProbeClient
+            {
+                Task Relayed(Shape shape);
+                Task<int> Question(int x);
+            }
+            """;
+
+        (Compilation output, var diagnostics, var run) = GeneratorHarness.Run(source);
+        Assert.Empty(diagnostics);
+        Assert.Equal(3, run.GeneratedTrees.Length);
+        string[] problems = GeneratorHarness.Problems(output);
+        Assert.True(problems.Length == 0, string.Join("\n", problems));
+    }
+}
