@@ -59,13 +59,26 @@ public sealed class ContractGenerator : IIncrementalGenerator
             }
         });
 
-        context.RegisterSourceOutput(parsed.Select(static (r, _) => r.Diagnostics), static (spc, diagnostics) =>
+        context.RegisterSourceOutput(parsed.Select(static (r, _) => r.Diagnostics), static (spc, diagnostics) => Report(spc, diagnostics));
+
+        // Hubs: their creation through dependency injection and their dispatch.
+        IncrementalValuesProvider<HubParseResult> hubs = context.SyntaxProvider.ForAttributeWithMetadataName(
+                KnownNames.SocketIOHubAttribute,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (ctx, ct) => HubParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.Hub);
+        context.RegisterSourceOutput(
+            hubs.Where(static r => r.Spec is not null).Select(static (r, _) => r.Spec!).WithTrackingName(TrackingNames.HubSpec),
+            static (spc, spec) => spc.AddSource(HintName(spec.FullName) + ".Hub.g.cs", SourceText.From(HubEmitter.Emit(spec, s_version), Encoding.UTF8)));
+        context.RegisterSourceOutput(hubs.Select(static (r, _) => r.Diagnostics), static (spc, diagnostics) => Report(spc, diagnostics));
+    }
+
+    private static void Report(SourceProductionContext context, ImmutableArray<Diagnostic> diagnostics)
+    {
+        foreach (Diagnostic diagnostic in diagnostics)
         {
-            foreach (Diagnostic diagnostic in diagnostics)
-            {
-                spc.ReportDiagnostic(diagnostic);
-            }
-        });
+            context.ReportDiagnostic(diagnostic);
+        }
     }
 
     private static EquatableArray<TypeSpec> Union(ImmutableArray<EquatableArray<TypeSpec>> all)

@@ -6,4 +6,6 @@ internal static class TrackingNames
     public const string Parse = nameof(Parse);
     public const string Spec = nameof(Spec);
     public const string Types = nameof(Types);
+    public const string Hub = nameof(Hub);
+    public const string HubSpec = nameof(HubSpec);
 }

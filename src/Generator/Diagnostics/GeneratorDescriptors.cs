@@ -42,6 +42,11 @@ internal static class GeneratorDescriptors
         "A payload type cannot be serialized",
         "'{0}' in '{1}' cannot be serialized: {2}");
 
+    public static readonly DiagnosticDescriptor HubShape = Create(
+        "SIO0008",
+        "A hub is a partial, top-level, non-generic class that implements a contract",
+        "Hub '{0}' cannot be generated: make it a partial, non-abstract, non-generic top-level class with a public constructor that implements a [SocketIOContract] interface");
+
     private static DiagnosticDescriptor Create(string id, string title, string message) => new(
         id,
         title,

@@ -247,7 +247,7 @@ internal static class ContractParser
     }
 
     // IChatServer -> ChatServer; a nested contract gets its containing types' names in front.
-    private static string GeneratedName(INamedTypeSymbol contract)
+    internal static string GeneratedName(INamedTypeSymbol contract)
     {
         string name = contract.Name;
         if (name.Length > 1 && name[0] == 'I' && char.IsUpper(name[1]))

@@ -647,4 +647,8 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
     /// <inheritdoc/>
     Task<SocketIOArguments> ISocketIOEmitter.SendWithAckAsync(EncodedPacket packet, long ackId, TimeSpan? timeout, CancellationToken cancellationToken, string? eventName) =>
         SendWithAckAsync(packet, ackId, timeout, cancellationToken, eventName);
+
+    /// <summary>Dispatches an event to the untyped <c>On</c> handlers (what a typed dispatcher falls back to).</summary>
+    internal ValueTask<SocketIODispatchResult> DispatchUntypedAsync(SocketIOEventContext context) =>
+        _handlers.DispatchAsync(context.EventNameUtf8.Span, context);
 }
