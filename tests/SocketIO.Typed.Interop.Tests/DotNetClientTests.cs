@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using System.Threading.Channels;
 using SocketIO.Typed.Client;
 using SocketIO.Typed;
@@ -459,23 +460,34 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     [MemberData(nameof(ServersAndTransports))]
     public async Task Retries_resend_an_unacknowledged_emit_until_the_server_answers(string kind, string transport)
     {
+        // The ack timers run on a fake clock: a try times out only when the test says so, so a slow answer on a loaded
+        // machine can never look like a lost one (each try's timer exists as soon as the emit call returns). Other
+        // timers (the heartbeat) keep real time.
+        TimeSpan ackTimeout = TimeSpan.FromSeconds(7.25);
+        var time = new AckClock(ackTimeout);
         await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
         await using var io = new SocketIOManager(server.Url, Options(transport, o =>
         {
             o.Retries = 3;
-            o.AckTimeout = TimeSpan.FromMilliseconds(300);
+            o.AckTimeout = ackTimeout;
+            o.TimeProvider = time;
         }));
-        await io.ConnectAsync();
+
+        // Connected to the namespace (not only the connection open): each emit goes out at once, with its timer.
+        await io.Socket.ConnectAsync().WaitAsync(s_wait);
         string key = Guid.NewGuid().ToString("N");
 
         // The server ignores the first two deliveries of this key and acknowledges the third.
-        SocketIOArguments ack = await io.Socket.EmitWithAckAsync("flaky", key, 3);
-        Assert.Equal(3, ack.GetInt32(0));
+        Task<SocketIOArguments> acked = io.Socket.EmitWithAckAsync("flaky", key, 3);
+        time.Advance(ackTimeout);
+        time.Advance(ackTimeout);
+        Assert.Equal(3, (await acked.WaitAsync(s_wait)).GetInt32(0));
 
         // A plain emit is retried too, and the next one waits for it (one in flight, in order).
         string other = Guid.NewGuid().ToString("N");
         await io.Socket.EmitAsync("flaky", other, 2);
-        SocketIOArguments count = await io.Socket.EmitWithAckAsync("flaky-count", other);
+        time.Advance(ackTimeout);
+        SocketIOArguments count = await io.Socket.EmitWithAckAsync("flaky-count", other).WaitAsync(s_wait);
         Assert.Equal(2, count.GetInt32(0));
 
         // A packet written by generated code (without an ack id) goes through the same queue: it is given an ack id
@@ -494,10 +506,18 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
             SocketIOPacketWriter.Return(writer);
         }
 
-        Assert.Equal(2, (await io.Socket.EmitWithAckAsync("flaky-count", third)).GetInt32(0));
+        time.Advance(ackTimeout);
+        Assert.Equal(2, (await io.Socket.EmitWithAckAsync("flaky-count", third).WaitAsync(s_wait)).GetInt32(0));
 
-        // Past the retries the emit fails.
-        await Assert.ThrowsAsync<SocketIOAckTimeoutException>(() => io.Socket.EmitWithAckAsync("never-ack"));
+        // Past the retries (a first try and three more) the emit fails.
+        Task<SocketIOArguments> never = io.Socket.EmitWithAckAsync("never-ack");
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.False(never.IsCompleted);
+            time.Advance(ackTimeout);
+        }
+
+        await Assert.ThrowsAsync<SocketIOAckTimeoutException>(() => never.WaitAsync(s_wait));
     }
 
     [Theory]
@@ -644,5 +664,16 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         await Assert.ThrowsAsync<TimeoutException>(() => client.ReceiveAsync(TimeSpan.FromMilliseconds(200)));
         await client.DisconnectAsync();
         Assert.False(client.IsConnected);
+    }
+
+    /// <summary>A clock whose timers of one due time (the ack timeout) are fake and advanced by the test; the rest are real.</summary>
+    private sealed class AckClock(TimeSpan fakeDue) : TimeProvider
+    {
+        private readonly FakeTimeProvider _fake = new(DateTimeOffset.UtcNow);
+
+        public void Advance(TimeSpan by) => _fake.Advance(by);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            dueTime == fakeDue ? _fake.CreateTimer(callback, state, dueTime, period) : System.CreateTimer(callback, state, dueTime, period);
     }
 }

@@ -218,6 +218,20 @@ internal static class ContractEmitter
         w.Line();
     }
 
+    // Reads the next argument into a local; a missing one is null for a nullable type, else a binding failure.
+    private static void EmitReadArgument(SourceWriter w, ValueSpec value, int index, string local, string arguments, Dictionary<string, TypeSpec> types, Dictionary<string, string> ids)
+    {
+        w.Open($"if ({Json}.NextArgument(ref reader))");
+        w.Line($"{local} = " + SerializerEmitter.ReadCall(types[value.TypeKey], ids, "reader", arguments) + ";");
+        w.Close();
+        if (!value.CanBeMissing)
+        {
+            w.Open("else");
+            w.Line($"throw {Json}.MissingArgument({index.ToString(CultureInfo.InvariantCulture)}, {SourceLiterals.String(value.Name)});");
+            w.Close();
+        }
+    }
+
     // Reads an acknowledgement's arguments into the event's result (a tuple spreads over several).
     private static void EmitReadAck(SourceWriter w, EventSpec e, string name, Dictionary<string, TypeSpec> types, Dictionary<string, string> ids)
     {
@@ -225,17 +239,8 @@ internal static class ContractEmitter
         w.Line($"{Reader} reader = answer.CreateReader();");
         for (int i = 0; i < e.AckValues.Count; i++)
         {
-            ValueSpec value = e.AckValues[i];
-            w.Line($"{value.TypeSyntax} value{i} = default!;");
-            w.Open($"if ({Json}.NextArgument(ref reader))");
-            w.Line($"value{i} = " + SerializerEmitter.ReadCall(types[value.TypeKey], ids, "reader", "answer") + ";");
-            w.Close();
-            if (!value.CanBeMissing)
-            {
-                w.Open("else");
-                w.Line($"throw {Json}.MissingArgument({i.ToString(CultureInfo.InvariantCulture)}, {SourceLiterals.String(value.Name)});");
-                w.Close();
-            }
+            w.Line($"{e.AckValues[i].TypeSyntax} value{i} = default!;");
+            EmitReadArgument(w, e.AckValues[i], i, "value" + i.ToString(CultureInfo.InvariantCulture), "answer", types, ids);
         }
 
         w.Line(e.AckIsTuple
@@ -262,17 +267,8 @@ internal static class ContractEmitter
             w.Line($"{Reader} reader = arguments.CreateReader();");
             for (int i = 0; i < e.Parameters.Count; i++)
             {
-                ValueSpec parameter = e.Parameters[i];
                 w.Line($"argument = {i.ToString(CultureInfo.InvariantCulture)};");
-                w.Open($"if ({Json}.NextArgument(ref reader))");
-                w.Line($"arg{i} = " + SerializerEmitter.ReadCall(types[parameter.TypeKey], ids, "reader", "arguments") + ";");
-                w.Close();
-                if (!parameter.CanBeMissing)
-                {
-                    w.Open("else");
-                    w.Line($"throw {Json}.MissingArgument({i.ToString(CultureInfo.InvariantCulture)}, {SourceLiterals.String(parameter.Name)});");
-                    w.Close();
-                }
+                EmitReadArgument(w, e.Parameters[i], i, "arg" + i.ToString(CultureInfo.InvariantCulture), "arguments", types, ids);
             }
 
             w.Close();

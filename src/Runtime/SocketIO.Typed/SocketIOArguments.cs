@@ -360,7 +360,8 @@ public readonly struct SocketIOArguments
     private static SocketIOBindingException Mismatch(int index, JsonTokenType token, string expected, Exception inner) =>
         new($"Argument {index} is {Describe(token)}, not {expected}.", inner);
 
-    private static string Describe(JsonTokenType token) => token switch
+    /// <summary>A token kind in words, for binding failures (shared with the generated readers' helpers).</summary>
+    internal static string Describe(JsonTokenType token) => token switch
     {
         JsonTokenType.String => "a string",
         JsonTokenType.Number => "a number",
@@ -368,6 +369,7 @@ public readonly struct SocketIOArguments
         JsonTokenType.Null => "null",
         JsonTokenType.StartObject => "an object",
         JsonTokenType.StartArray => "an array",
+        JsonTokenType.EndArray => "the end of the arguments",
         _ => token.ToString(),
     };
 

@@ -371,15 +371,5 @@ public static class SocketIOJson
         }
     }
 
-    private static string Describe(JsonTokenType type) => type switch
-    {
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.Null => "null",
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.EndArray => "the end of the arguments",
-        _ => type.ToString(),
-    };
+    private static string Describe(JsonTokenType type) => SocketIOArguments.Describe(type);
 }
