@@ -149,6 +149,18 @@ public sealed class TypedDotNetTests(ITestOutputHelper output)
         Assert.Equal(shape.Inner!.Data, relayed.Inner!.Data);
     }
 
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task The_official_javascript_client_speaks_the_contract_wire_format_with_the_typed_hub(string transport)
+    {
+        // node/client.mjs "probe": camelCase events and properties, display_name, Mood as a number, Level as a name,
+        // binary at depth as an attachment, the tuple as two ack arguments, broadcast acks answered by JS handlers,
+        // binding errors for a wrong shape with the connection kept.
+        await using WebApplication app = await StartServerAsync();
+        JsonElement result = await NodeClient.RunAsync("probe", app.Urls.Single(), transport, output);
+        Assert.Equal("[70,700]", result.GetProperty("answers").GetRawText());
+    }
+
     [Fact]
     public async Task A_client_that_sends_the_wrong_shape_gets_a_binding_error_and_keeps_its_connection()
     {

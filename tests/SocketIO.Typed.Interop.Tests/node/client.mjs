@@ -189,6 +189,61 @@ function assertBuffer(value, expected, what) {
 // ---------------------------------------------------------------- scenarios
 
 const scenarios = {
+  // The typed probe hub (IProbeServer / IProbeClient): what the official client sends and receives is the
+  // contract's wire format (camelCase events and properties, display_name, a number for Mood, a name for Level,
+  // Data as a binary attachment at depth, the tuple as two ack arguments); a wrong shape is a binding error.
+  async probe() {
+    const a = newSocket("/");
+    const b = newSocket("/");
+    const c = newSocket("/");
+    await Promise.all([connected(a), connected(b), connected(c)]);
+    const shape = {
+      id: "7d3c9e4e-5a39-4a7e-8b43-3f1f8c1e2a10",
+      name: "circle",
+      at: "2026-11-30T01:02:03+01:00",
+      mood: 1,
+      level: "High",
+      score: null,
+      tags: ["a", "b"],
+      weights: { w: 0.5 },
+      inner: { note: "deep", data: Buffer.from([1, 2, 3, 255]) },
+      display_name: "Circle One",
+    };
+
+    const [echoed] = await emitAck(a, "echo", shape);
+    assert.deepEqual(Object.keys(echoed), ["id", "name", "at", "mood", "level", "score", "tags", "weights", "inner", "display_name"]);
+    assert.ok(Buffer.isBuffer(echoed.inner.data), "Data comes back as a binary attachment");
+    assert.deepEqual([...echoed.inner.data], [1, 2, 3, 255]);
+    assert.deepEqual({ ...echoed, inner: { note: echoed.inner.note } }, { ...shape, inner: { note: "deep" } });
+
+    const combined = await emitAck(a, "combine", [1, 2, 3], ["x", "y"]);
+    assert.deepEqual(combined, [6, "x,y"], "the tuple is two ack arguments");
+
+    for (const [socket, factor] of [[a, 1], [b, 10], [c, 100]]) {
+      assert.deepEqual(await emitAck(socket, "join", "room"), ["room"]);
+      socket.on("question", (x, ack) => ack(x * factor));
+    }
+
+    const [answers] = await emitAck(a, "askRoom", "room", 7);
+    assert.deepEqual(answers, [70, 700], "the others' answers, collected by the hub's broadcast ack");
+
+    const relayed = once(b, "relayed");
+    a.emit("relay", "room", shape);
+    const [got] = await relayed;
+    assert.equal(got.display_name, "Circle One");
+    assert.deepEqual([...got.inner.data], [1, 2, 3, 255]);
+
+    // A client that does not follow the contract: an error answer, and the connection stays.
+    const [error] = await emitAck(a, "combine", "not numbers", { x: 1 });
+    assert.equal(error.error, "binding");
+    assert.match(error.message, /Argument 0 \('numbers'\)/);
+    const [noRoom] = await emitAck(a, "echo", { id: "not a guid" });
+    assert.equal(noRoom.error, "binding");
+    assert.deepEqual(await emitAck(a, "join", "after"), ["after"]);
+    assert.ok(a.connected);
+    return { answers, combined };
+  },
+
   // Connection state recovery (server with ConnectionStateRecovery on): after a cut shorter than
   // maxDisconnectionDuration the socket gets its id, rooms and data back, and every event it missed, in order,
   // each with its offset as last argument; volatile events and events for other rooms are not replayed.
