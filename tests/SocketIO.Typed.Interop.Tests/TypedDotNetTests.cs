@@ -55,6 +55,26 @@ public sealed class TypedDotNetTests(ITestOutputHelper output)
 
     public static TheoryData<string> Transports { get; } = new() { "polling", "websocket", "upgrade" };
 
+    /// <summary>The typed hub, and the official Node server with the contract written by hand (node/server.mjs "/probe").</summary>
+    public static TheoryData<string, string> ServersAndTransports { get; } = new()
+    {
+        { "typed", "polling" }, { "typed", "websocket" }, { "typed", "upgrade" },
+        { "node", "polling" }, { "node", "websocket" }, { "node", "upgrade" },
+    };
+
+    // A server that speaks the probe contract on /probe: the typed hub, or the official socket.io server.
+    private async Task<(Uri Url, IAsyncDisposable Server)> StartProbeServerAsync(string kind)
+    {
+        if (kind == "typed")
+        {
+            WebApplication app = await StartServerAsync();
+            return (new Uri(app.Urls.Single()), app);
+        }
+
+        ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        return (server.Url, server);
+    }
+
     private static Shape SampleShape() => new(
         Guid.NewGuid(),
         "circle",
@@ -77,12 +97,14 @@ public sealed class TypedDotNetTests(ITestOutputHelper output)
         // A client that does not follow the contract gets an error answer (the default is no answer, as socket.io).
         builder.Services.AddSocketIO(o => o.BindingFailureAck = SocketIOBindingFailureAck.Error);
         WebApplication app = builder.Build();
-        app.MapSocketIO().MapNamespace<ProbeHub>();
+        app.MapSocketIO().MapNamespace<ProbeHub>("/probe");
         await app.StartAsync();
         return app;
     }
 
-    private SocketIOManager Client(WebApplication app, string transport) => new(new Uri(app.Urls.Single()), new SocketIOClientOptions
+    private SocketIOManager Client(WebApplication app, string transport) => Client(new Uri(app.Urls.Single()), transport);
+
+    private SocketIOManager Client(Uri url, string transport) => new(url, new SocketIOClientOptions
     {
         Transports = transport switch
         {
@@ -95,12 +117,13 @@ public sealed class TypedDotNetTests(ITestOutputHelper output)
     });
 
     [Theory]
-    [MemberData(nameof(Transports))]
-    public async Task Acknowledged_events_round_trip_records_tuples_and_binary_at_depth(string transport)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Acknowledged_events_round_trip_records_tuples_and_binary_at_depth(string kind, string transport)
     {
-        await using WebApplication app = await StartServerAsync();
-        await using SocketIOManager io = Client(app, transport);
-        SocketIOClientSocket<IProbeServer, IProbeClient> probe = io.Of<IProbeServer, IProbeClient>(new ProbeClientHandler(1));
+        (Uri url, IAsyncDisposable server) = await StartProbeServerAsync(kind);
+        await using IAsyncDisposable _ = server;
+        await using SocketIOManager io = Client(url, transport);
+        SocketIOClientSocket<IProbeServer, IProbeClient> probe = io.Of<IProbeServer, IProbeClient>("/probe", new ProbeClientHandler(1));
         await probe.ConnectAsync().WaitAsync(s_wait);
 
         Shape sent = SampleShape();
@@ -122,17 +145,18 @@ public sealed class TypedDotNetTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Transports))]
-    public async Task Rooms_relay_to_others_and_broadcast_acks_collect_typed_answers_from_client_handlers(string transport)
+    [MemberData(nameof(ServersAndTransports))]
+    public async Task Rooms_relay_to_others_and_broadcast_acks_collect_typed_answers_from_client_handlers(string kind, string transport)
     {
-        await using WebApplication app = await StartServerAsync();
-        await using SocketIOManager asker = Client(app, transport);
-        await using SocketIOManager first = Client(app, transport);
-        await using SocketIOManager second = Client(app, transport);
-        SocketIOClientSocket<IProbeServer, IProbeClient> a = asker.Of<IProbeServer, IProbeClient>(new ProbeClientHandler(1));
+        (Uri url, IAsyncDisposable server) = await StartProbeServerAsync(kind);
+        await using IAsyncDisposable _ = server;
+        await using SocketIOManager asker = Client(url, transport);
+        await using SocketIOManager first = Client(url, transport);
+        await using SocketIOManager second = Client(url, transport);
+        SocketIOClientSocket<IProbeServer, IProbeClient> a = asker.Of<IProbeServer, IProbeClient>("/probe", new ProbeClientHandler(1));
         var firstHandler = new ProbeClientHandler(10);
-        SocketIOClientSocket<IProbeServer, IProbeClient> b = first.Of<IProbeServer, IProbeClient>(firstHandler);
-        SocketIOClientSocket<IProbeServer, IProbeClient> c = second.Of<IProbeServer, IProbeClient>(new ProbeClientHandler(100));
+        SocketIOClientSocket<IProbeServer, IProbeClient> b = first.Of<IProbeServer, IProbeClient>("/probe", firstHandler);
+        SocketIOClientSocket<IProbeServer, IProbeClient> c = second.Of<IProbeServer, IProbeClient>("/probe", new ProbeClientHandler(100));
         foreach (SocketIOClientSocket<IProbeServer, IProbeClient> socket in new[] { a, b, c })
         {
             await socket.ConnectAsync().WaitAsync(s_wait);
@@ -166,7 +190,7 @@ public sealed class TypedDotNetTests(ITestOutputHelper output)
     {
         await using WebApplication app = await StartServerAsync();
         await using SocketIOManager io = Client(app, "websocket");
-        SocketIOClientSocket socket = io.Socket;
+        SocketIOClientSocket socket = io.Of("/probe");
         await socket.ConnectAsync().WaitAsync(s_wait);
 
         // combine expects (int[], string[]): an untyped peer sends a string and an object.

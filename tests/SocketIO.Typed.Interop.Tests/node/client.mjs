@@ -193,9 +193,9 @@ const scenarios = {
   // contract's wire format (camelCase events and properties, display_name, a number for Mood, a name for Level,
   // Data as a binary attachment at depth, the tuple as two ack arguments); a wrong shape is a binding error.
   async probe() {
-    const a = newSocket("/");
-    const b = newSocket("/");
-    const c = newSocket("/");
+    const a = newSocket("/probe");
+    const b = newSocket("/probe");
+    const c = newSocket("/probe");
     await Promise.all([connected(a), connected(b), connected(c)]);
     const shape = {
       id: "7d3c9e4e-5a39-4a7e-8b43-3f1f8c1e2a10",

@@ -92,6 +92,23 @@ io.of("/control").on("connection", (socket) => {
   });
 });
 
+// The typed probe contract (IProbeServer in samples/Typed.Probe.Contracts) written by hand for the official server,
+// so the typed .NET client can be checked against it: the same events, arguments and answers as the typed hub.
+const probe = io.of("/probe");
+probe.on("connection", (socket) => {
+  socket.on("echo", (shape, ack) => ack(shape));
+  socket.on("combine", (numbers, words, ack) => ack(numbers.reduce((sum, n) => sum + n, 0), words.join(",")));
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack(room);
+  });
+  socket.on("relay", (room, shape) => socket.to(room).emit("relayed", shape));
+  socket.on("askRoom", async (room, x, ack) => {
+    const answers = await probe.to(room).except(socket.id).timeout(2000).emitWithAck("question", x);
+    ack(answers.sort((p, q) => p - q));
+  });
+});
+
 httpServer.listen(port, "127.0.0.1", () => {
   process.stdout.write(`LISTENING ${httpServer.address().port}\n`);
 });
