@@ -181,6 +181,7 @@ internal static class SerializerEmitter
                     if (guarded)
                     {
                         w.Close();
+                        w.Line();
                     }
                 }
 
@@ -342,10 +343,16 @@ internal static class SerializerEmitter
 
         w.Line($"{Json}.ExpectObject(ref reader, {SourceLiterals.String(display)});");
         var readable = obj.Properties.Where(static p => p.Setter != PropertySetter.None).ToList();
+        // Whether a property was present matters for constructor parameters (their default otherwise), setters (not
+        // called otherwise) and required members; an init-only member is always in the initializer.
+        bool[] tracked = readable.Select(static p => p.Setter != PropertySetter.Init || p.IsRequired).ToArray();
         for (int i = 0; i < readable.Count; i++)
         {
             w.Line($"{readable[i].TypeSyntax} p{i} = default!;");
-            w.Line($"bool has{i} = false;");
+            if (tracked[i])
+            {
+                w.Line($"bool has{i} = false;");
+            }
         }
 
         w.Open($"while (reader.Read() && reader.TokenType == {TokenType}.PropertyName)");
@@ -356,7 +363,11 @@ internal static class SerializerEmitter
         {
             w.Line($"case {i}:");
             w.Line($"    p{i} = " + ReadCall(byKey[readable[i].TypeKey], ids, "reader", "arguments") + ";");
-            w.Line($"    has{i} = true;");
+            if (tracked[i])
+            {
+                w.Line($"    has{i} = true;");
+            }
+
             w.Line("    break;");
         }
 
@@ -437,7 +448,7 @@ internal static class SerializerEmitter
     private static string Sanitize(string key)
     {
         var builder = new System.Text.StringBuilder(key.Length);
-        string text = key.Replace("global::", string.Empty);
+        string text = key.Replace("global::", string.Empty).Replace("|string", "_AsString");
         foreach (char c in text)
         {
             if (char.IsLetterOrDigit(c))
@@ -451,10 +462,6 @@ internal static class SerializerEmitter
             else if (c == '[')
             {
                 builder.Append("_Array");
-            }
-            else if (c == '|')
-            {
-                builder.Append("_As");
             }
             else if (c is '.' or '<' or ',' or '_')
             {

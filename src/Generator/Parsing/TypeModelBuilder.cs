@@ -45,7 +45,10 @@ internal sealed class TypeModelBuilder(Compilation compilation)
         error = null;
         ITypeSymbol plain = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
         string syntax = plain.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-        string key = stringEnum && plain.TypeKind == TypeKind.Enum ? syntax + "|string" : syntax;
+        // An enum written as names through a property's converter is another type on the wire than the same enum as a
+        // number (also inside Nullable<T>), so it gets its own key.
+        ITypeSymbol underlying = plain is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapped ? wrapped.TypeArguments[0] : plain;
+        string key = stringEnum && underlying.TypeKind == TypeKind.Enum ? syntax + "|string" : syntax;
         if (_specs.ContainsKey(key) || _inProgress.Contains(key))
         {
             return key;
