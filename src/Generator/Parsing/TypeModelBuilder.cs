@@ -44,7 +44,8 @@ internal sealed class TypeModelBuilder(Compilation compilation)
     {
         error = null;
         ITypeSymbol plain = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
-        string syntax = plain.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        // With the nullable annotations of type arguments (List<string?> is another signature than List<string>).
+        string syntax = plain.ToDisplayString(DeclarationFormat);
         // An enum written as names through a property's converter is another type on the wire than the same enum as a
         // number (also inside Nullable<T>), so it gets its own key.
         ITypeSymbol underlying = plain is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapped ? wrapped.TypeArguments[0] : plain;
