@@ -232,7 +232,10 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
         io.Socket.Disconnected += (_, reason) => disconnected.TrySetResult(reason);
         proxy.Cut();
         await Assert.ThrowsAsync<SocketIODisconnectedException>(() => pending.WaitAsync(s_wait));
-        Assert.Contains(await disconnected.Task.WaitAsync(s_wait), new[] { "transport close", "transport error" });
+
+        // The subject is the pending ack failing, not the reason: the scenario servers' 1.5 s heartbeat may notice a
+        // loaded machine's late ping first (the reasons themselves are tested by the restart and silent-server tests).
+        Assert.Contains(await disconnected.Task.WaitAsync(s_wait), new[] { "transport close", "transport error", "ping timeout" });
     }
 
     [Theory]

@@ -16,7 +16,7 @@ internal static class NodeClient
     /// Runs a scenario and checks the common parts of its result: <c>ok</c>, and the transport the client ended on
     /// (<c>upgrade</c> must really have upgraded from polling to WebSocket).
     /// </summary>
-    public static async Task<JsonElement> RunAsync(string scenario, string url, string transport, ITestOutputHelper output)
+    public static async Task<JsonElement> RunAsync(string scenario, string url, string transport, ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment = null)
     {
         string node = FindNode()
             ?? throw new InvalidOperationException("'node' (Node.js 20+) was not found on PATH; the interop tests need it.");
@@ -30,6 +30,11 @@ internal static class NodeClient
         start.ArgumentList.Add(scenario);
         start.ArgumentList.Add(url);
         start.ArgumentList.Add(transport);
+        foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+
         // SIO_INTEROP_DEBUG=1 turns on the client's own debug log (on stderr, shown in the test output).
         if (Environment.GetEnvironmentVariable("SIO_INTEROP_DEBUG") == "1")
         {
