@@ -353,7 +353,7 @@ internal static class ContractEmitter
             w.Line($"/// <summary>Sends <c>{Xml(e.EventName)}</c> to every socket of the target.</summary>");
             w.Open($"public static {ValueTask} {e.MethodName}({parameters})");
             w.Line("global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;");
-            WriteBroadcastPacket(w, e, index, types, ids, ackId: null);
+            WriteEventPacket(w, e, index, types, ids, "broadcaster.NamespaceName", ackId: null);
             w.Line("return broadcaster.BroadcastAsync(packet);");
             w.Close();
             return;
@@ -364,7 +364,7 @@ internal static class ContractEmitter
         w.Open($"public static async {Task}<{answers}> {e.MethodName}({parameters}, {Token} cancellationToken = default)");
         w.Line("global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;");
         w.Line("long ackId = broadcaster.NextAckId();");
-        WriteBroadcastPacket(w, e, index, types, ids, ackId: "ackId");
+        WriteEventPacket(w, e, index, types, ids, "broadcaster.NamespaceName", ackId: "ackId");
         w.Line("global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);");
         w.Line($"var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<{e.AckTypeSyntax}>>(result.Responses.Count);");
         w.Line("var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();");
@@ -383,25 +383,6 @@ internal static class ContractEmitter
         w.Close();
         w.Line();
         EmitReadAck(w, e, $"ReadAnswer{index}", types, ids);
-    }
-
-    private static void WriteBroadcastPacket(SourceWriter w, EventSpec e, int index, Dictionary<string, TypeSpec> types, Dictionary<string, string> ids, string? ackId)
-    {
-        w.Line($"{Packet} packet;");
-        w.Line($"{Writer} writer = {Writer}.Rent();");
-        w.Open("try");
-        w.Line($"writer.BeginEvent(s_event{index});");
-        foreach (ValueSpec parameter in e.Parameters)
-        {
-            w.Line(SerializerEmitter.WriteCall(types[parameter.TypeKey], ids, "writer", Identifier(parameter.Name)));
-        }
-
-        w.Line(ackId is null ? "packet = writer.ToPacket(broadcaster.NamespaceName);" : $"packet = writer.ToPacket(broadcaster.NamespaceName, {ackId});");
-        w.Close();
-        w.Open("finally");
-        w.Line($"{Writer}.Return(writer);");
-        w.Close();
-        w.Line();
     }
 
     private static string Identifier(string name) => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;

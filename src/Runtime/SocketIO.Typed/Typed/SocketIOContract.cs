@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using SocketIO.Typed.Client;
 
@@ -34,8 +33,6 @@ public abstract class SocketIOContract<TContract>
 /// </summary>
 public static class SocketIOContracts
 {
-    private static readonly ConcurrentDictionary<Type, object> s_contracts = new();
-
     /// <summary>Registers the generated code of a contract (called by generated code).</summary>
     /// <typeparam name="TContract">The contract interface.</typeparam>
     /// <param name="contract">Its generated proxy factory and dispatcher.</param>
@@ -44,7 +41,6 @@ public static class SocketIOContracts
     {
         ArgumentNullException.ThrowIfNull(contract);
         Holder<TContract>.Contract = contract;
-        s_contracts[typeof(TContract)] = contract;
     }
 
     /// <summary>The generated code of a contract.</summary>
@@ -65,11 +61,6 @@ public static class SocketIOContracts
         return Holder<TContract>.Contract ?? throw new InvalidOperationException(
             $"No generated code was found for '{typeof(TContract).FullName}': mark the interface [SocketIOContract] and reference the SocketIO.Typed package (which runs the generator) from the project that declares it.");
     }
-
-    /// <summary>Whether a contract's generated code is registered.</summary>
-    /// <param name="contract">The contract interface.</param>
-    /// <returns>Whether it is.</returns>
-    public static bool IsRegistered(Type contract) => s_contracts.ContainsKey(contract);
 
     private static class Holder<TContract>
         where TContract : class
