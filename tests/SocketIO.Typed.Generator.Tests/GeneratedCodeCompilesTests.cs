@@ -55,4 +55,29 @@ public sealed class GeneratedCodeCompilesTests
         string[] problems = GeneratorHarness.Problems(output);
         Assert.True(problems.Length == 0, string.Join("\n", problems));
     }
+    [Fact]
+    public void Types_whose_names_only_differ_in_punctuation_get_their_own_serializers_in_every_contract()
+    {
+        // "A.B_C" and "A_B.C" once mapped to the same method name and were told apart by an order-based suffix
+        // computed over one contract's types in the proxy and over all types in the serializer class.
+        const string source = """
+            using System.Threading.Tasks;
+            using SocketIO.Typed;
+
+            namespace A { public sealed record B_C(int Left); }
+            namespace A_B { public sealed record C(string Right); }
+
+            namespace App
+            {
+                [SocketIOContract] public interface IFirst { Task Send(A.B_C value); }
+                [SocketIOContract] public interface ISecond { Task Send(A_B.C value); Task<A_B.C> Ask(A_B.C? value); }
+            }
+            """;
+
+        (Compilation output, var diagnostics, var run) = GeneratorHarness.Run(source);
+        Assert.Empty(diagnostics);
+        Assert.Equal(3, run.GeneratedTrees.Length);
+        string[] problems = GeneratorHarness.Problems(output);
+        Assert.True(problems.Length == 0, string.Join("\n", problems));
+    }
 }

@@ -21,21 +21,16 @@ internal static class SerializerEmitter
     private const string Arguments = "global::SocketIO.Typed.SocketIOArguments";
     private const string TokenType = "global::System.Text.Json.JsonTokenType";
 
-    /// <summary>Method-name suffixes for every type key, unique and stable (sorted).</summary>
+    /// <summary>
+    /// Method-name suffixes for every type key: a pure function of the key (see <see cref="Identifier"/>), so a
+    /// contract's proxy and the serializer class agree whatever other types a compilation holds.
+    /// </summary>
     public static Dictionary<string, string> Identifiers(IEnumerable<TypeSpec> types)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (TypeSpec type in types.OrderBy(static t => t.Key, StringComparer.Ordinal))
+        foreach (TypeSpec type in types)
         {
-            string baseName = Sanitize(type.Key);
-            string name = baseName;
-            for (int i = 2; !used.Add(name); i++)
-            {
-                name = baseName + "_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            result[type.Key] = name;
+            result[type.Key] = Identifier(type.Key);
         }
 
         return result;
@@ -445,30 +440,44 @@ internal static class SerializerEmitter
         w.Line("return -1;");
     }
 
-    private static string Sanitize(string key)
+    /// <summary>
+    /// An identifier for a type key, injective: letters and digits stay, every other character becomes <c>_</c> and
+    /// one code letter (<c>_</c> itself becomes <c>__</c>), so two keys never share a name. The <c>global::</c> prefix
+    /// is dropped first: every named type carries it, the only keys without it are C# keywords.
+    /// </summary>
+    public static string Identifier(string key)
     {
-        var builder = new System.Text.StringBuilder(key.Length);
-        string text = key.Replace("global::", string.Empty).Replace("|string", "_AsString");
-        foreach (char c in text)
+        var builder = new System.Text.StringBuilder(key.Length + 16);
+        builder.Append('_');
+        foreach (char c in key.Replace("global::", string.Empty))
         {
-            if (char.IsLetterOrDigit(c))
+            if (char.IsLetterOrDigit(c) && c < 128)
             {
                 builder.Append(c);
+                continue;
             }
-            else if (c == '?')
+
+            builder.Append('_');
+            switch (c)
             {
-                builder.Append("_Nullable");
-            }
-            else if (c == '[')
-            {
-                builder.Append("_Array");
-            }
-            else if (c is '.' or '<' or ',' or '_')
-            {
-                builder.Append('_');
+                case '_': builder.Append('_'); break;
+                case '.': builder.Append('D'); break;
+                case '<': builder.Append('L'); break;
+                case '>': builder.Append('G'); break;
+                case ',': builder.Append('C'); break;
+                case ' ': builder.Append('S'); break;
+                case '?': builder.Append('N'); break;
+                case '[': builder.Append('A'); break;
+                case ']': builder.Append('B'); break;
+                case '(': builder.Append('P'); break;
+                case ')': builder.Append('Q'); break;
+                case '|': builder.Append('V'); break;
+                case ':': builder.Append('K'); break;
+                case '@': builder.Append('E'); break;
+                default: builder.Append('U').Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)); break;
             }
         }
 
-        return "_" + builder.ToString();
+        return builder.ToString();
     }
 }

@@ -129,7 +129,7 @@ namespace App
             bool? value0 = default!;
             if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
             {
-                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_bool_Nullable(ref reader, answer);
+                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_bool_N(ref reader, answer);
             }
             return value0;
         }
@@ -347,7 +347,7 @@ namespace App
             try
             {
                 writer.BeginAck();
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_bool_Nullable(writer, result);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_bool_N(writer, result);
                 context.SendAck(writer);
             }
             finally
@@ -522,7 +522,7 @@ namespace App
             bool? value0 = default!;
             if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
             {
-                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_bool_Nullable(ref reader, answer);
+                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_bool_N(ref reader, answer);
             }
             return value0;
         }

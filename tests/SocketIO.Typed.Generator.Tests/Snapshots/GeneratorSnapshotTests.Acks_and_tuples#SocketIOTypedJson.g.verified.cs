@@ -19,7 +19,7 @@ namespace SocketIO.Typed.Generated
             return global::SocketIO.Typed.Serialization.SocketIOJson.ReadBoolean(ref reader);
         }
 
-        public static void Write_bool_Nullable(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, bool? value)
+        public static void Write_bool_N(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, bool? value)
         {
             if (value is null)
             {
@@ -31,7 +31,7 @@ namespace SocketIO.Typed.Generated
             }
         }
 
-        public static bool? Read_bool_Nullable(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static bool? Read_bool_N(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {

@@ -29,7 +29,7 @@ namespace App
                 try
                 {
                     writer.BeginEvent(s_event0);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Post(writer, post);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, post);
                     packet = writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
@@ -73,7 +73,7 @@ namespace App
             global::System.Collections.Generic.IReadOnlyList<global::App.Post> value0 = default!;
             if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
             {
-                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_Collections_Generic_IReadOnlyList_App_Post(ref reader, answer)!;
+                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_DCollections_DGeneric_DIReadOnlyList_LApp_DPost_G(ref reader, answer)!;
             }
             else
             {
@@ -121,7 +121,7 @@ namespace App
                 argument = 0;
                 if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
                 {
-                    arg0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Post(ref reader, arguments)!;
+                    arg0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DPost(ref reader, arguments)!;
                 }
                 else
                 {
@@ -204,7 +204,7 @@ namespace App
             try
             {
                 writer.BeginAck();
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_Collections_Generic_IReadOnlyList_App_Post(writer, result);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_DCollections_DGeneric_DIReadOnlyList_LApp_DPost_G(writer, result);
                 context.SendAck(writer);
             }
             finally
@@ -230,7 +230,7 @@ namespace App
             try
             {
                 writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Post(writer, post);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, post);
                 packet = writer.ToPacket(broadcaster.NamespaceName);
             }
             finally
@@ -250,7 +250,7 @@ namespace App
             try
             {
                 writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Post(writer, post);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, post);
                 packet = writer.ToPacket(broadcaster.NamespaceName);
             }
             finally
@@ -304,7 +304,7 @@ namespace App
             global::System.Collections.Generic.IReadOnlyList<global::App.Post> value0 = default!;
             if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
             {
-                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_Collections_Generic_IReadOnlyList_App_Post(ref reader, answer)!;
+                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_DCollections_DGeneric_DIReadOnlyList_LApp_DPost_G(ref reader, answer)!;
             }
             else
             {

@@ -16,17 +16,17 @@ namespace SocketIO.Typed.Generated
         private static readonly global::System.Text.Json.JsonEncodedText s_name5 = global::SocketIO.Typed.Serialization.SocketIOJson.EncodeName("thumbnail");
         private static readonly global::System.Text.Json.JsonEncodedText s_name6 = global::SocketIO.Typed.Serialization.SocketIOJson.EncodeName("title");
 
-        public static void Write_byte_Array(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, byte[]? value)
+        public static void Write_byte_A_B(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, byte[]? value)
         {
             global::SocketIO.Typed.Serialization.SocketIOJson.WriteBytes(writer, value);
         }
 
-        public static byte[]? Read_byte_Array(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static byte[]? Read_byte_A_B(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             return global::SocketIO.Typed.Serialization.SocketIOJson.ReadBytes(ref reader, arguments);
         }
 
-        public static void Write_App_Attachment(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Attachment? value)
+        public static void Write_App_DAttachment(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Attachment? value)
         {
             if (value is null)
             {
@@ -38,13 +38,13 @@ namespace SocketIO.Typed.Generated
             writer.Json.WritePropertyName(s_name3);
             global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, value.Name);
             writer.Json.WritePropertyName(s_name1);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_byte_Array(writer, value.Data);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_byte_A_B(writer, value.Data);
             writer.Json.WritePropertyName(s_name5);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_ReadOnlyMemory_byte(writer, value.Thumbnail);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_DReadOnlyMemory_Lbyte_G(writer, value.Thumbnail);
             writer.Json.WriteEndObject();
         }
 
-        public static global::App.Attachment? Read_App_Attachment(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Attachment? Read_App_DAttachment(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -60,7 +60,7 @@ namespace SocketIO.Typed.Generated
             bool has2 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                int index = Match_App_Attachment(ref reader);
+                int index = Match_App_DAttachment(ref reader);
                 reader.Read();
                 switch (index)
                 {
@@ -69,11 +69,11 @@ namespace SocketIO.Typed.Generated
                         has0 = true;
                         break;
                     case 1:
-                        p1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_byte_Array(ref reader, arguments)!;
+                        p1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_byte_A_B(ref reader, arguments)!;
                         has1 = true;
                         break;
                     case 2:
-                        p2 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_ReadOnlyMemory_byte(ref reader, arguments);
+                        p2 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_DReadOnlyMemory_Lbyte_G(ref reader, arguments);
                         has2 = true;
                         break;
                     default:
@@ -86,7 +86,7 @@ namespace SocketIO.Typed.Generated
             return result;
         }
 
-        private static int Match_App_Attachment(ref global::System.Text.Json.Utf8JsonReader reader)
+        private static int Match_App_DAttachment(ref global::System.Text.Json.Utf8JsonReader reader)
         {
             if (reader.ValueTextEquals("name"u8))
             {
@@ -115,7 +115,7 @@ namespace SocketIO.Typed.Generated
             return -1;
         }
 
-        public static void Write_App_Post(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Post? value)
+        public static void Write_App_DPost(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Post? value)
         {
             if (value is null)
             {
@@ -127,15 +127,15 @@ namespace SocketIO.Typed.Generated
             writer.Json.WritePropertyName(s_name6);
             global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, value.Title);
             writer.Json.WritePropertyName(s_name2);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_Collections_Generic_List_App_Attachment(writer, value.Files);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_DCollections_DGeneric_DList_LApp_DAttachment_G(writer, value.Files);
             writer.Json.WritePropertyName(s_name0);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_Collections_Generic_Dictionary_string_int_Array(writer, value.Counts);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_DCollections_DGeneric_DDictionary_Lstring_C_Sint_A_B_G(writer, value.Counts);
             writer.Json.WritePropertyName(s_name4);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_Collections_Generic_HashSet_string(writer, value.Tags);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_DCollections_DGeneric_DHashSet_Lstring_G(writer, value.Tags);
             writer.Json.WriteEndObject();
         }
 
-        public static global::App.Post? Read_App_Post(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Post? Read_App_DPost(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -153,7 +153,7 @@ namespace SocketIO.Typed.Generated
             bool has3 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                int index = Match_App_Post(ref reader);
+                int index = Match_App_DPost(ref reader);
                 reader.Read();
                 switch (index)
                 {
@@ -162,15 +162,15 @@ namespace SocketIO.Typed.Generated
                         has0 = true;
                         break;
                     case 1:
-                        p1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_Collections_Generic_List_App_Attachment(ref reader, arguments)!;
+                        p1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_DCollections_DGeneric_DList_LApp_DAttachment_G(ref reader, arguments)!;
                         has1 = true;
                         break;
                     case 2:
-                        p2 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_Collections_Generic_Dictionary_string_int_Array(ref reader, arguments)!;
+                        p2 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_DCollections_DGeneric_DDictionary_Lstring_C_Sint_A_B_G(ref reader, arguments)!;
                         has2 = true;
                         break;
                     case 3:
-                        p3 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_Collections_Generic_HashSet_string(ref reader, arguments)!;
+                        p3 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_DCollections_DGeneric_DHashSet_Lstring_G(ref reader, arguments)!;
                         has3 = true;
                         break;
                     default:
@@ -183,7 +183,7 @@ namespace SocketIO.Typed.Generated
             return result;
         }
 
-        private static int Match_App_Post(ref global::System.Text.Json.Utf8JsonReader reader)
+        private static int Match_App_DPost(ref global::System.Text.Json.Utf8JsonReader reader)
         {
             if (reader.ValueTextEquals("title"u8))
             {
@@ -220,7 +220,7 @@ namespace SocketIO.Typed.Generated
             return -1;
         }
 
-        public static void Write_System_Collections_Generic_Dictionary_string_int_Array(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.Dictionary<string, int[]>? value)
+        public static void Write_System_DCollections_DGeneric_DDictionary_Lstring_C_Sint_A_B_G(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.Dictionary<string, int[]>? value)
         {
             if (value is null)
             {
@@ -232,12 +232,12 @@ namespace SocketIO.Typed.Generated
             foreach (global::System.Collections.Generic.KeyValuePair<string, int[]> pair in value)
             {
                 writer.Json.WritePropertyName(pair.Key);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int_Array(writer, pair.Value);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int_A_B(writer, pair.Value);
             }
             writer.Json.WriteEndObject();
         }
 
-        public static global::System.Collections.Generic.Dictionary<string, int[]>? Read_System_Collections_Generic_Dictionary_string_int_Array(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::System.Collections.Generic.Dictionary<string, int[]>? Read_System_DCollections_DGeneric_DDictionary_Lstring_C_Sint_A_B_G(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -250,13 +250,13 @@ namespace SocketIO.Typed.Generated
             {
                 string key = reader.GetString()!;
                 reader.Read();
-                result[key] = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_int_Array(ref reader, arguments)!;
+                result[key] = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_int_A_B(ref reader, arguments)!;
             }
 
             return result;
         }
 
-        public static void Write_System_Collections_Generic_HashSet_string(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.HashSet<string>? value)
+        public static void Write_System_DCollections_DGeneric_DHashSet_Lstring_G(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.HashSet<string>? value)
         {
             if (value is null)
             {
@@ -272,7 +272,7 @@ namespace SocketIO.Typed.Generated
             writer.Json.WriteEndArray();
         }
 
-        public static global::System.Collections.Generic.HashSet<string>? Read_System_Collections_Generic_HashSet_string(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::System.Collections.Generic.HashSet<string>? Read_System_DCollections_DGeneric_DHashSet_Lstring_G(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -289,7 +289,7 @@ namespace SocketIO.Typed.Generated
             return result;
         }
 
-        public static void Write_System_Collections_Generic_IReadOnlyList_App_Post(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.IReadOnlyList<global::App.Post>? value)
+        public static void Write_System_DCollections_DGeneric_DIReadOnlyList_LApp_DPost_G(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.IReadOnlyList<global::App.Post>? value)
         {
             if (value is null)
             {
@@ -300,12 +300,12 @@ namespace SocketIO.Typed.Generated
             writer.Json.WriteStartArray();
             foreach (global::App.Post item in value)
             {
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Post(writer, item);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, item);
             }
             writer.Json.WriteEndArray();
         }
 
-        public static global::System.Collections.Generic.IReadOnlyList<global::App.Post>? Read_System_Collections_Generic_IReadOnlyList_App_Post(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::System.Collections.Generic.IReadOnlyList<global::App.Post>? Read_System_DCollections_DGeneric_DIReadOnlyList_LApp_DPost_G(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -316,13 +316,13 @@ namespace SocketIO.Typed.Generated
             var result = new global::System.Collections.Generic.List<global::App.Post>();
             while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
             {
-                result.Add(global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Post(ref reader, arguments)!);
+                result.Add(global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DPost(ref reader, arguments)!);
             }
 
             return result;
         }
 
-        public static void Write_System_Collections_Generic_List_App_Attachment(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.List<global::App.Attachment>? value)
+        public static void Write_System_DCollections_DGeneric_DList_LApp_DAttachment_G(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.List<global::App.Attachment>? value)
         {
             if (value is null)
             {
@@ -333,12 +333,12 @@ namespace SocketIO.Typed.Generated
             writer.Json.WriteStartArray();
             foreach (global::App.Attachment item in value)
             {
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Attachment(writer, item);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DAttachment(writer, item);
             }
             writer.Json.WriteEndArray();
         }
 
-        public static global::System.Collections.Generic.List<global::App.Attachment>? Read_System_Collections_Generic_List_App_Attachment(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::System.Collections.Generic.List<global::App.Attachment>? Read_System_DCollections_DGeneric_DList_LApp_DAttachment_G(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -349,18 +349,18 @@ namespace SocketIO.Typed.Generated
             var result = new global::System.Collections.Generic.List<global::App.Attachment>();
             while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
             {
-                result.Add(global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Attachment(ref reader, arguments)!);
+                result.Add(global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DAttachment(ref reader, arguments)!);
             }
 
             return result;
         }
 
-        public static void Write_System_ReadOnlyMemory_byte(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.ReadOnlyMemory<byte> value)
+        public static void Write_System_DReadOnlyMemory_Lbyte_G(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.ReadOnlyMemory<byte> value)
         {
             writer.WriteBinary(value);
         }
 
-        public static global::System.ReadOnlyMemory<byte> Read_System_ReadOnlyMemory_byte(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::System.ReadOnlyMemory<byte> Read_System_DReadOnlyMemory_Lbyte_G(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             return global::SocketIO.Typed.Serialization.SocketIOJson.ReadMemory(ref reader, arguments);
         }
@@ -375,7 +375,7 @@ namespace SocketIO.Typed.Generated
             return global::SocketIO.Typed.Serialization.SocketIOJson.ReadInt32(ref reader);
         }
 
-        public static void Write_int_Array(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, int[]? value)
+        public static void Write_int_A_B(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, int[]? value)
         {
             if (value is null)
             {
@@ -391,7 +391,7 @@ namespace SocketIO.Typed.Generated
             writer.Json.WriteEndArray();
         }
 
-        public static int[]? Read_int_Array(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static int[]? Read_int_A_B(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {

@@ -28,8 +28,8 @@ namespace App
                 try
                 {
                     writer.BeginEvent(s_event0);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Item(writer, item);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Color_Nullable(writer, filter);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(writer, item);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(writer, filter);
                     packet = writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
@@ -82,7 +82,7 @@ namespace App
                 argument = 0;
                 if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
                 {
-                    arg0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Item(ref reader, arguments)!;
+                    arg0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DItem(ref reader, arguments)!;
                 }
                 else
                 {
@@ -91,7 +91,7 @@ namespace App
                 argument = 1;
                 if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
                 {
-                    arg1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Color_Nullable(ref reader, arguments);
+                    arg1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DColor_N(ref reader, arguments);
                 }
             }
             catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException or global::System.ArgumentException)
@@ -131,8 +131,8 @@ namespace App
             try
             {
                 writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Item(writer, item);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Color_Nullable(writer, filter);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(writer, item);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(writer, filter);
                 packet = writer.ToPacket(broadcaster.NamespaceName);
             }
             finally
@@ -152,8 +152,8 @@ namespace App
             try
             {
                 writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Item(writer, item);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Color_Nullable(writer, filter);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(writer, item);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(writer, filter);
                 packet = writer.ToPacket(broadcaster.NamespaceName);
             }
             finally

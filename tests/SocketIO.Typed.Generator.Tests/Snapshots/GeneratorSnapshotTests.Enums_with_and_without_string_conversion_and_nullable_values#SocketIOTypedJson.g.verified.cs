@@ -14,12 +14,12 @@ namespace SocketIO.Typed.Generated
         private static readonly global::System.Text.Json.JsonEncodedText s_name3 = global::SocketIO.Typed.Serialization.SocketIOJson.EncodeName("size");
         private static readonly global::System.Text.Json.JsonEncodedText s_name4 = global::SocketIO.Typed.Serialization.SocketIOJson.EncodeName("tint");
 
-        public static void Write_App_Color(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Color value)
+        public static void Write_App_DColor(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Color value)
         {
             writer.Json.WriteNumberValue((long)value);
         }
 
-        public static global::App.Color Read_App_Color(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Color Read_App_DColor(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Number)
             {
@@ -50,7 +50,7 @@ namespace SocketIO.Typed.Generated
             throw global::SocketIO.Typed.Serialization.SocketIOJson.Unexpected(ref reader, "a value of App.Color");
         }
 
-        public static void Write_App_Color_Nullable(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Color? value)
+        public static void Write_App_DColor_N(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Color? value)
         {
             if (value is null)
             {
@@ -58,21 +58,21 @@ namespace SocketIO.Typed.Generated
             }
             else
             {
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Color(writer, value.Value);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor(writer, value.Value);
             }
         }
 
-        public static global::App.Color? Read_App_Color_Nullable(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Color? Read_App_DColor_N(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
                 return null;
             }
 
-            return global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Color(ref reader, arguments);
+            return global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DColor(ref reader, arguments);
         }
 
-        public static void Write_App_Color_Nullable_AsString(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Color? value)
+        public static void Write_App_DColor_N_Vstring(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Color? value)
         {
             if (value is null)
             {
@@ -80,21 +80,21 @@ namespace SocketIO.Typed.Generated
             }
             else
             {
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Color_AsString(writer, value.Value);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_Vstring(writer, value.Value);
             }
         }
 
-        public static global::App.Color? Read_App_Color_Nullable_AsString(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Color? Read_App_DColor_N_Vstring(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
                 return null;
             }
 
-            return global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Color_AsString(ref reader, arguments);
+            return global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DColor_Vstring(ref reader, arguments);
         }
 
-        public static void Write_App_Color_AsString(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Color value)
+        public static void Write_App_DColor_Vstring(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Color value)
         {
             switch (value)
             {
@@ -110,7 +110,7 @@ namespace SocketIO.Typed.Generated
             }
         }
 
-        public static global::App.Color Read_App_Color_AsString(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Color Read_App_DColor_Vstring(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Number)
             {
@@ -141,7 +141,7 @@ namespace SocketIO.Typed.Generated
             throw global::SocketIO.Typed.Serialization.SocketIOJson.Unexpected(ref reader, "a value of App.Color");
         }
 
-        public static void Write_App_Item(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Item? value)
+        public static void Write_App_DItem(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Item? value)
         {
             if (value is null)
             {
@@ -151,13 +151,13 @@ namespace SocketIO.Typed.Generated
 
             writer.Json.WriteStartObject();
             writer.Json.WritePropertyName(s_name0);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Color(writer, value.Color);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor(writer, value.Color);
             writer.Json.WritePropertyName(s_name4);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Color_Nullable_AsString(writer, value.Tint);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N_Vstring(writer, value.Tint);
             writer.Json.WritePropertyName(s_name3);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Size(writer, value.Size);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DSize(writer, value.Size);
             writer.Json.WritePropertyName(s_name1);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int_Nullable(writer, value.Count);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int_N(writer, value.Count);
             if (value.Note is not null)
             {
                 writer.Json.WritePropertyName(s_name2);
@@ -167,7 +167,7 @@ namespace SocketIO.Typed.Generated
             writer.Json.WriteEndObject();
         }
 
-        public static global::App.Item? Read_App_Item(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Item? Read_App_DItem(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -186,23 +186,23 @@ namespace SocketIO.Typed.Generated
             bool has4 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                int index = Match_App_Item(ref reader);
+                int index = Match_App_DItem(ref reader);
                 reader.Read();
                 switch (index)
                 {
                     case 0:
-                        p0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Color(ref reader, arguments);
+                        p0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DColor(ref reader, arguments);
                         has0 = true;
                         break;
                     case 1:
-                        p1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Color_Nullable_AsString(ref reader, arguments);
+                        p1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DColor_N_Vstring(ref reader, arguments);
                         has1 = true;
                         break;
                     case 2:
-                        p2 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Size(ref reader, arguments);
+                        p2 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DSize(ref reader, arguments);
                         break;
                     case 3:
-                        p3 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_int_Nullable(ref reader, arguments);
+                        p3 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_int_N(ref reader, arguments);
                         has3 = true;
                         break;
                     case 4:
@@ -235,7 +235,7 @@ namespace SocketIO.Typed.Generated
             return result;
         }
 
-        private static int Match_App_Item(ref global::System.Text.Json.Utf8JsonReader reader)
+        private static int Match_App_DItem(ref global::System.Text.Json.Utf8JsonReader reader)
         {
             if (reader.ValueTextEquals("color"u8))
             {
@@ -280,7 +280,7 @@ namespace SocketIO.Typed.Generated
             return -1;
         }
 
-        public static void Write_App_Size(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Size value)
+        public static void Write_App_DSize(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Size value)
         {
             switch (value)
             {
@@ -296,7 +296,7 @@ namespace SocketIO.Typed.Generated
             }
         }
 
-        public static global::App.Size Read_App_Size(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Size Read_App_DSize(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Number)
             {
@@ -337,7 +337,7 @@ namespace SocketIO.Typed.Generated
             return global::SocketIO.Typed.Serialization.SocketIOJson.ReadInt32(ref reader);
         }
 
-        public static void Write_int_Nullable(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, int? value)
+        public static void Write_int_N(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, int? value)
         {
             if (value is null)
             {
@@ -349,7 +349,7 @@ namespace SocketIO.Typed.Generated
             }
         }
 
-        public static int? Read_int_Nullable(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static int? Read_int_N(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {

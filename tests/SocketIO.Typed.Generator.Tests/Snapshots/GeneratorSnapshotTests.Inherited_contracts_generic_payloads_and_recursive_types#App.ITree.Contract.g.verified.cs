@@ -46,7 +46,7 @@ namespace App
             global::App.Page<global::App.TreeNode> value0 = default!;
             if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
             {
-                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Page_App_TreeNode(ref reader, answer)!;
+                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DPage_LApp_DTreeNode_G(ref reader, answer)!;
             }
             else
             {
@@ -164,7 +164,7 @@ namespace App
             try
             {
                 writer.BeginAck();
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_Page_App_TreeNode(writer, result);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPage_LApp_DTreeNode_G(writer, result);
                 context.SendAck(writer);
             }
             finally
@@ -264,7 +264,7 @@ namespace App
             global::App.Page<global::App.TreeNode> value0 = default!;
             if (global::SocketIO.Typed.Serialization.SocketIOJson.NextArgument(ref reader))
             {
-                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_Page_App_TreeNode(ref reader, answer)!;
+                value0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DPage_LApp_DTreeNode_G(ref reader, answer)!;
             }
             else
             {

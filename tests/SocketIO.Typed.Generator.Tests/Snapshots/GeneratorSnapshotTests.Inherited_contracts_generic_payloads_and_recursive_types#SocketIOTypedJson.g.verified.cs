@@ -13,7 +13,7 @@ namespace SocketIO.Typed.Generated
         private static readonly global::System.Text.Json.JsonEncodedText s_name2 = global::SocketIO.Typed.Serialization.SocketIOJson.EncodeName("name");
         private static readonly global::System.Text.Json.JsonEncodedText s_name3 = global::SocketIO.Typed.Serialization.SocketIOJson.EncodeName("total");
 
-        public static void Write_App_Page_App_TreeNode(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Page<global::App.TreeNode>? value)
+        public static void Write_App_DPage_LApp_DTreeNode_G(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.Page<global::App.TreeNode>? value)
         {
             if (value is null)
             {
@@ -23,13 +23,13 @@ namespace SocketIO.Typed.Generated
 
             writer.Json.WriteStartObject();
             writer.Json.WritePropertyName(s_name1);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_Collections_Generic_List_App_TreeNode(writer, value.Items);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_DCollections_DGeneric_DList_LApp_DTreeNode_G(writer, value.Items);
             writer.Json.WritePropertyName(s_name3);
             global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, value.Total);
             writer.Json.WriteEndObject();
         }
 
-        public static global::App.Page<global::App.TreeNode>? Read_App_Page_App_TreeNode(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.Page<global::App.TreeNode>? Read_App_DPage_LApp_DTreeNode_G(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -43,12 +43,12 @@ namespace SocketIO.Typed.Generated
             bool has1 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                int index = Match_App_Page_App_TreeNode(ref reader);
+                int index = Match_App_DPage_LApp_DTreeNode_G(ref reader);
                 reader.Read();
                 switch (index)
                 {
                     case 0:
-                        p0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_Collections_Generic_List_App_TreeNode(ref reader, arguments)!;
+                        p0 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_DCollections_DGeneric_DList_LApp_DTreeNode_G(ref reader, arguments)!;
                         has0 = true;
                         break;
                     case 1:
@@ -73,7 +73,7 @@ namespace SocketIO.Typed.Generated
             return result;
         }
 
-        private static int Match_App_Page_App_TreeNode(ref global::System.Text.Json.Utf8JsonReader reader)
+        private static int Match_App_DPage_LApp_DTreeNode_G(ref global::System.Text.Json.Utf8JsonReader reader)
         {
             if (reader.ValueTextEquals("items"u8))
             {
@@ -94,7 +94,7 @@ namespace SocketIO.Typed.Generated
             return -1;
         }
 
-        public static void Write_App_TreeNode(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.TreeNode? value)
+        public static void Write_App_DTreeNode(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::App.TreeNode? value)
         {
             if (value is null)
             {
@@ -106,11 +106,11 @@ namespace SocketIO.Typed.Generated
             writer.Json.WritePropertyName(s_name2);
             global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, value.Name);
             writer.Json.WritePropertyName(s_name0);
-            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_Collections_Generic_List_App_TreeNode(writer, value.Children);
+            global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_System_DCollections_DGeneric_DList_LApp_DTreeNode_G(writer, value.Children);
             writer.Json.WriteEndObject();
         }
 
-        public static global::App.TreeNode? Read_App_TreeNode(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::App.TreeNode? Read_App_DTreeNode(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -124,7 +124,7 @@ namespace SocketIO.Typed.Generated
             bool has1 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                int index = Match_App_TreeNode(ref reader);
+                int index = Match_App_DTreeNode(ref reader);
                 reader.Read();
                 switch (index)
                 {
@@ -133,7 +133,7 @@ namespace SocketIO.Typed.Generated
                         has0 = true;
                         break;
                     case 1:
-                        p1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_Collections_Generic_List_App_TreeNode(ref reader, arguments)!;
+                        p1 = global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_System_DCollections_DGeneric_DList_LApp_DTreeNode_G(ref reader, arguments)!;
                         has1 = true;
                         break;
                     default:
@@ -154,7 +154,7 @@ namespace SocketIO.Typed.Generated
             return result;
         }
 
-        private static int Match_App_TreeNode(ref global::System.Text.Json.Utf8JsonReader reader)
+        private static int Match_App_DTreeNode(ref global::System.Text.Json.Utf8JsonReader reader)
         {
             if (reader.ValueTextEquals("name"u8))
             {
@@ -175,7 +175,7 @@ namespace SocketIO.Typed.Generated
             return -1;
         }
 
-        public static void Write_System_Collections_Generic_List_App_TreeNode(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.List<global::App.TreeNode>? value)
+        public static void Write_System_DCollections_DGeneric_DList_LApp_DTreeNode_G(global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer, global::System.Collections.Generic.List<global::App.TreeNode>? value)
         {
             if (value is null)
             {
@@ -186,12 +186,12 @@ namespace SocketIO.Typed.Generated
             writer.Json.WriteStartArray();
             foreach (global::App.TreeNode item in value)
             {
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_TreeNode(writer, item);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DTreeNode(writer, item);
             }
             writer.Json.WriteEndArray();
         }
 
-        public static global::System.Collections.Generic.List<global::App.TreeNode>? Read_System_Collections_Generic_List_App_TreeNode(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
+        public static global::System.Collections.Generic.List<global::App.TreeNode>? Read_System_DCollections_DGeneric_DList_LApp_DTreeNode_G(ref global::System.Text.Json.Utf8JsonReader reader, in global::SocketIO.Typed.SocketIOArguments arguments)
         {
             if (reader.TokenType == global::System.Text.Json.JsonTokenType.Null)
             {
@@ -202,7 +202,7 @@ namespace SocketIO.Typed.Generated
             var result = new global::System.Collections.Generic.List<global::App.TreeNode>();
             while (reader.Read() && reader.TokenType != global::System.Text.Json.JsonTokenType.EndArray)
             {
-                result.Add(global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_TreeNode(ref reader, arguments)!);
+                result.Add(global::SocketIO.Typed.Generated.SocketIOTypedJson.Read_App_DTreeNode(ref reader, arguments)!);
             }
 
             return result;
