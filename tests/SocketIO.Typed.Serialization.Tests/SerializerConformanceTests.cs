@@ -69,44 +69,44 @@ public sealed class SerializerConformanceTests
 
     [Fact]
     public void Records_with_every_member_kind_write_and_read_as_system_text_json_does() =>
-        Conforms(static r => RandomEverything(r, depth: 0), SocketIOTypedJson.Write_SocketIO_Typed_Serialization_Tests_Everything, SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Everything);
+        Conforms(static r => RandomEverything(r, depth: 0), SocketIOTypedJson.Write_SocketIO_DTyped_DSerialization_DTests_DEverything, SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DEverything);
 
     [Fact]
     public void Classes_with_setters_and_acronym_names_write_and_read_as_system_text_json_does() =>
         Conforms(
             static r => new Mutable { URLValue = RandomString(r), IOStream = r.Next(), Items = [.. Enumerable.Range(0, r.Next(4)).Select(_ => RandomString(r))] },
-            SocketIOTypedJson.Write_SocketIO_Typed_Serialization_Tests_Mutable,
-            SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Mutable);
+            SocketIOTypedJson.Write_SocketIO_DTyped_DSerialization_DTests_DMutable,
+            SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DMutable);
 
     [Fact]
     public void Structs_and_closed_generic_types_write_and_read_as_system_text_json_does()
     {
-        Conforms(static r => new Point { X = r.Next(int.MinValue, int.MaxValue), Y = r.Next() }, SocketIOTypedJson.Write_SocketIO_Typed_Serialization_Tests_Point, SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Point);
+        Conforms(static r => new Point { X = r.Next(int.MinValue, int.MaxValue), Y = r.Next() }, SocketIOTypedJson.Write_SocketIO_DTyped_DSerialization_DTests_DPoint, SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DPoint);
         Conforms(
             static r => new Generic<int?>(r.Next(2) == 0 ? null : r.Next(), [.. Enumerable.Range(0, r.Next(4)).Select(i => i % 2 == 0 ? (int?)null : r.Next())]),
-            SocketIOTypedJson.Write_SocketIO_Typed_Serialization_Tests_Generic_int_Nullable,
-            SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Generic_int_Nullable);
+            SocketIOTypedJson.Write_SocketIO_DTyped_DSerialization_DTests_DGeneric_Lint_N_G,
+            SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DGeneric_Lint_N_G);
     }
 
     [Fact]
     public void Reading_accepts_what_web_defaults_accept_names_in_any_case_and_numbers_in_strings()
     {
-        Mutable? read = Read(SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Mutable, """{"urlvalue":"u","IOSTREAM":"42","unknown":{"a":[1,2]},"items":["x"]}""");
+        Mutable? read = Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DMutable, """{"urlvalue":"u","IOSTREAM":"42","unknown":{"a":[1,2]},"items":["x"]}""");
         Assert.NotNull(read);
         Assert.Equal("u", read.URLValue);
         Assert.Equal(42, read.IOStream);
         Assert.Equal(["x"], read.Items);
-        Named named = Read(SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Named, "\"THE-THIRD\"");
+        Named named = Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DNamed, "\"THE-THIRD\"");
         Assert.Equal(Named.Third, named);
     }
 
     [Fact]
     public void Values_of_the_wrong_kind_are_binding_failures()
     {
-        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Mutable, "[1]"));
-        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Point, "null"));
-        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Mutable, """{"ioStream":"many"}"""));
-        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_Typed_Serialization_Tests_Named, "\"Fourth\""));
+        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DMutable, "[1]"));
+        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DPoint, "null"));
+        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DMutable, """{"ioStream":"many"}"""));
+        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DNamed, "\"Fourth\""));
     }
 
     private static Everything RandomEverything(Random r, int depth)

@@ -143,7 +143,7 @@ internal static class ContractEmitter
         for (int i = 0; i < spec.Events.Count; i++)
         {
             EventSpec e = spec.Events[i];
-            foreach (string target in e.IsAcknowledged ? new[] { "SocketIOTimedBroadcastTarget" } : new[] { "SocketIOBroadcastTarget", "SocketIOTimedBroadcastTarget" })
+            foreach (string target in e.IsAcknowledged ? new[] { "SocketIOTimedBroadcastTarget" } : new[] { "SocketIOBroadcastTarget", "SocketIOTimedBroadcastTarget", "SocketIOServerSideTarget" })
             {
                 if (!first)
                 {
@@ -173,6 +173,10 @@ internal static class ContractEmitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line($"public override {ValueTask}<{Result}> DispatchAsync({contract} handler, global::SocketIO.Typed.Client.SocketIOClientEventContext context) =>");
+        w.Line($"    {spec.GeneratedName}Dispatcher.DispatchAsync(handler, context);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public override {ValueTask}<{Result}> DispatchAsync({contract} handler, global::SocketIO.Typed.ISocketIOEventContext context) =>");
         w.Line($"    {spec.GeneratedName}Dispatcher.DispatchAsync(handler, context);");
         w.Line();
         w.Line("/// <summary>Registers the contract when its assembly loads.</summary>");
@@ -282,7 +286,7 @@ internal static class ContractEmitter
         }
 
         string call = "handler." + e.MethodName + "(" + string.Join(", ", Enumerable.Range(0, e.Parameters.Count).Select(static i => "arg" + i.ToString(CultureInfo.InvariantCulture))
-            .Concat(e.CancellationTokenName is null ? Enumerable.Empty<string>() : new[] { $"default({Token})" })) + ")";
+            .Concat(e.CancellationTokenName is null ? Enumerable.Empty<string>() : new[] { "context.CancellationToken" })) + ")";
         string taskType = e.ReturnTypeSyntax;
         w.Line($"{taskType} task = {call};");
         if (!e.IsAcknowledged)

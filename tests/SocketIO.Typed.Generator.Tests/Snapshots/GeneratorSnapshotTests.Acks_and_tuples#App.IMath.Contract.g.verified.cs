@@ -274,7 +274,7 @@ namespace App
                 return new global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult>(global::SocketIO.Typed.SocketIODispatchResult.BindingFailed(global::SocketIO.Typed.Serialization.SocketIOJson.InArgument(argument, names[argument], exception).Message));
             }
 
-            global::System.Threading.Tasks.ValueTask<(int Quotient, int Remainder)> task = handler.Divide(arg0, arg1, default(global::System.Threading.CancellationToken));
+            global::System.Threading.Tasks.ValueTask<(int Quotient, int Remainder)> task = handler.Divide(arg0, arg1, context.CancellationToken);
             if (task.IsCompletedSuccessfully)
             {
                 Answer1(context, task.Result);
@@ -543,6 +543,10 @@ namespace App
 
         /// <inheritdoc/>
         public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.IMath handler, global::SocketIO.Typed.Client.SocketIOClientEventContext context) =>
+            MathDispatcher.DispatchAsync(handler, context);
+
+        /// <inheritdoc/>
+        public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.IMath handler, global::SocketIO.Typed.ISocketIOEventContext context) =>
             MathDispatcher.DispatchAsync(handler, context);
 
         /// <summary>Registers the contract when its assembly loads.</summary>

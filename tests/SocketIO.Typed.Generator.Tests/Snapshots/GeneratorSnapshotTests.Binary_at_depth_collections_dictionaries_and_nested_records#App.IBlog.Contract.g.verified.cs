@@ -261,6 +261,26 @@ namespace App
             return broadcaster.BroadcastAsync(packet);
         }
 
+        /// <summary>Sends <c>publish</c> to every socket of the target.</summary>
+        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IBlog> target, global::App.Post post)
+        {
+            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
+            global::SocketIO.Typed.Protocol.EncodedPacket packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            try
+            {
+                writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, post);
+                packet = writer.ToPacket(broadcaster.NamespaceName);
+            }
+            finally
+            {
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+            }
+
+            return broadcaster.BroadcastAsync(packet);
+        }
+
         /// <summary>Sends <c>recent</c> to every socket of the target and collects their answers until the target's timeout.</summary>
         public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>> Recent(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IBlog> target, int count, global::System.Threading.CancellationToken cancellationToken = default)
         {
@@ -329,6 +349,10 @@ namespace App
 
         /// <inheritdoc/>
         public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.IBlog handler, global::SocketIO.Typed.Client.SocketIOClientEventContext context) =>
+            BlogDispatcher.DispatchAsync(handler, context);
+
+        /// <inheritdoc/>
+        public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.IBlog handler, global::SocketIO.Typed.ISocketIOEventContext context) =>
             BlogDispatcher.DispatchAsync(handler, context);
 
         /// <summary>Registers the contract when its assembly loads.</summary>

@@ -163,6 +163,27 @@ namespace App
 
             return broadcaster.BroadcastAsync(packet);
         }
+
+        /// <summary>Sends <c>add</c> to every socket of the target.</summary>
+        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter)
+        {
+            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
+            global::SocketIO.Typed.Protocol.EncodedPacket packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            try
+            {
+                writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(writer, item);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(writer, filter);
+                packet = writer.ToPacket(broadcaster.NamespaceName);
+            }
+            finally
+            {
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+            }
+
+            return broadcaster.BroadcastAsync(packet);
+        }
     }
 
     /// <summary>The generated code of <see cref="App.IShop"/>, as the runtime's generic typed API finds it.</summary>
@@ -180,6 +201,10 @@ namespace App
 
         /// <inheritdoc/>
         public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.IShop handler, global::SocketIO.Typed.Client.SocketIOClientEventContext context) =>
+            ShopDispatcher.DispatchAsync(handler, context);
+
+        /// <inheritdoc/>
+        public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.IShop handler, global::SocketIO.Typed.ISocketIOEventContext context) =>
             ShopDispatcher.DispatchAsync(handler, context);
 
         /// <summary>Registers the contract when its assembly loads.</summary>

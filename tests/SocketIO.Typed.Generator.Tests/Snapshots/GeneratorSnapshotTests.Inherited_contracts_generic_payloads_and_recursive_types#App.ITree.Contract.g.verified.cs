@@ -312,6 +312,26 @@ namespace App
 
             return broadcaster.BroadcastAsync(packet);
         }
+
+        /// <summary>Sends <c>hello</c> to every socket of the target.</summary>
+        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.ITree> target, string who)
+        {
+            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
+            global::SocketIO.Typed.Protocol.EncodedPacket packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            try
+            {
+                writer.BeginEvent(s_event1);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, who);
+                packet = writer.ToPacket(broadcaster.NamespaceName);
+            }
+            finally
+            {
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+            }
+
+            return broadcaster.BroadcastAsync(packet);
+        }
     }
 
     /// <summary>The generated code of <see cref="App.ITree"/>, as the runtime's generic typed API finds it.</summary>
@@ -329,6 +349,10 @@ namespace App
 
         /// <inheritdoc/>
         public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.ITree handler, global::SocketIO.Typed.Client.SocketIOClientEventContext context) =>
+            TreeDispatcher.DispatchAsync(handler, context);
+
+        /// <inheritdoc/>
+        public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.ITree handler, global::SocketIO.Typed.ISocketIOEventContext context) =>
             TreeDispatcher.DispatchAsync(handler, context);
 
         /// <summary>Registers the contract when its assembly loads.</summary>

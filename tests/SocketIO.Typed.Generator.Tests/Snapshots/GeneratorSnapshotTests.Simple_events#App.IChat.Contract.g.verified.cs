@@ -205,6 +205,26 @@ namespace App
             return broadcaster.BroadcastAsync(packet);
         }
 
+        /// <summary>Sends <c>say</c> to every socket of the target.</summary>
+        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> target, string text)
+        {
+            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
+            global::SocketIO.Typed.Protocol.EncodedPacket packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            try
+            {
+                writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, text);
+                packet = writer.ToPacket(broadcaster.NamespaceName);
+            }
+            finally
+            {
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+            }
+
+            return broadcaster.BroadcastAsync(packet);
+        }
+
         /// <summary>Sends <c>ping</c> to every socket of the target.</summary>
         public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> target)
         {
@@ -242,6 +262,25 @@ namespace App
 
             return broadcaster.BroadcastAsync(packet);
         }
+
+        /// <summary>Sends <c>ping</c> to every socket of the target.</summary>
+        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> target)
+        {
+            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
+            global::SocketIO.Typed.Protocol.EncodedPacket packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            try
+            {
+                writer.BeginEvent(s_event1);
+                packet = writer.ToPacket(broadcaster.NamespaceName);
+            }
+            finally
+            {
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+            }
+
+            return broadcaster.BroadcastAsync(packet);
+        }
     }
 
     /// <summary>The generated code of <see cref="App.IChat"/>, as the runtime's generic typed API finds it.</summary>
@@ -259,6 +298,10 @@ namespace App
 
         /// <inheritdoc/>
         public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.IChat handler, global::SocketIO.Typed.Client.SocketIOClientEventContext context) =>
+            ChatDispatcher.DispatchAsync(handler, context);
+
+        /// <inheritdoc/>
+        public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::App.IChat handler, global::SocketIO.Typed.ISocketIOEventContext context) =>
             ChatDispatcher.DispatchAsync(handler, context);
 
         /// <summary>Registers the contract when its assembly loads.</summary>

@@ -218,6 +218,10 @@ namespace One
         public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::One.IApi handler, global::SocketIO.Typed.Client.SocketIOClientEventContext context) =>
             ApiDispatcher.DispatchAsync(handler, context);
 
+        /// <inheritdoc/>
+        public override global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> DispatchAsync(global::One.IApi handler, global::SocketIO.Typed.ISocketIOEventContext context) =>
+            ApiDispatcher.DispatchAsync(handler, context);
+
         /// <summary>Registers the contract when its assembly loads.</summary>
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void Register() => global::SocketIO.Typed.SocketIOContracts.Register(Instance);

@@ -9,8 +9,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SocketIOServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds a <see cref="SocketIOServer"/> singleton, closed gracefully when the host stops. An
-    /// <see cref="ISocketIOAdapterFactory"/> registered in the services replaces the in-memory adapter of every namespace.
+    /// Adds a <see cref="SocketIOServer"/> singleton, closed gracefully when the host stops, and
+    /// <see cref="ISocketIOHubContext{THub, TClient}"/> for code outside hubs. An <see cref="ISocketIOAdapterFactory"/>
+    /// registered in the services replaces the in-memory adapter of every namespace.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options.</param>
@@ -48,6 +49,7 @@ public static class SocketIOServiceCollectionExtensions
 
             return new SocketIOServer(options, sp.GetService<ILoggerFactory>(), sp);
         });
+        services.AddSingleton(typeof(ISocketIOHubContext<,>), typeof(SocketIOHubContext<,>));
         services.AddHostedService(static sp => new SocketIOShutdownService(
             sp.GetRequiredService<SocketIOServer>(), sp.GetRequiredService<IHostApplicationLifetime>()));
         return services;

@@ -44,6 +44,9 @@ public readonly struct SocketIOEventContext : ISocketIOEventContext
     /// <summary>Whether the client expects an acknowledgement.</summary>
     public bool HasAck => AckId >= 0;
 
+    /// <summary>Cancelled when the socket disconnects (<see cref="SocketIOSocket.Disconnected"/>).</summary>
+    public CancellationToken CancellationToken => Socket.Disconnected;
+
     /// <summary>Whether the event still waits for its acknowledgement (it asked for one and none was sent yet).</summary>
     public bool CanAck => _responder is not null && _responder.IsCurrent(_version);
 

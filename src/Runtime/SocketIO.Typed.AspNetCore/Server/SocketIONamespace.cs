@@ -20,6 +20,7 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
     private readonly List<Func<SocketIOSocket, ValueTask>> _connectionHandlers;
     private readonly ConcurrentDictionary<string, SocketIONamespace>? _children;
     private readonly Dictionary<string, Func<SocketIOServerSideEventContext, ValueTask>[]> _serverSideHandlers;
+    private Func<SocketIOServerSideEventContext, ValueTask<SocketIODispatchResult>>[] _serverSideDispatchers = [];
     private long _nextAckId;
 
     internal SocketIONamespace(SocketIOServer server, string name, SocketIONamespace? parent)
@@ -242,12 +243,13 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
             _serverSideHandlers.TryGetValue(eventName, out handlers);
         }
 
+        var context = new SocketIOServerSideEventContext(this, eventName, arguments, answer);
         if (handlers is null)
         {
+            await DispatchServerSideAsync(context).ConfigureAwait(false);
             return;
         }
 
-        var context = new SocketIOServerSideEventContext(this, eventName, arguments, answer);
         foreach (Func<SocketIOServerSideEventContext, ValueTask> handler in handlers)
         {
             try
@@ -259,6 +261,48 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
 #pragma warning restore CA1031
             {
                 SocketIOServerLog.ServerSideHandlerFailed(Server.Logger, e, eventName, Name);
+            }
+        }
+    }
+
+    /// <summary>Adds a dispatcher of server-side events no named handler takes (a generated server-to-server contract's).</summary>
+    internal void AddServerSideDispatcher(Func<SocketIOServerSideEventContext, ValueTask<SocketIODispatchResult>> dispatcher)
+    {
+        lock (_serverSideHandlers)
+        {
+            _serverSideDispatchers = [.. _serverSideDispatchers, dispatcher];
+        }
+    }
+
+    private async ValueTask DispatchServerSideAsync(SocketIOServerSideEventContext context)
+    {
+        Func<SocketIOServerSideEventContext, ValueTask<SocketIODispatchResult>>[] dispatchers = System.Threading.Volatile.Read(ref _serverSideDispatchers);
+        foreach (Func<SocketIOServerSideEventContext, ValueTask<SocketIODispatchResult>> dispatcher in dispatchers)
+        {
+            SocketIODispatchResult result;
+            try
+            {
+                result = await dispatcher(context).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // a failing handler is logged; the server keeps running
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.ServerSideHandlerFailed(Server.Logger, e, context.EventName, Name);
+                return;
+            }
+
+            if (result.Status == SocketIODispatchStatus.BindingFailed)
+            {
+                // Another server sent arguments that do not fit the contract: counted and logged, never thrown.
+                Server.CountBindingFailure();
+                SocketIOServerLog.ServerSideBindingFailed(Server.Logger, context.EventName, Name, result.Error ?? "?");
+                return;
+            }
+
+            if (result.Status != SocketIODispatchStatus.NoHandler)
+            {
+                return;
             }
         }
     }

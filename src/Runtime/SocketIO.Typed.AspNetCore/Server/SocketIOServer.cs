@@ -22,6 +22,8 @@ public sealed class SocketIOServer : IAsyncDisposable
     private long _bindingFailures;
     private long _protocolViolations;
     private int _adaptersClosed;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Type, SocketIONamespace> _hubs = new();
 
     /// <summary>Creates a server.</summary>
     /// <param name="options">The options.</param>
@@ -162,10 +164,26 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// <returns>The main namespace.</returns>
     public SocketIONamespace OnConnection(Func<SocketIOSocket, ValueTask> handler) => Sockets.OnConnection(handler);
 
+    /// <summary>Cancelled when the server starts closing (<see cref="DisposeAsync"/>); server-side event handlers get it.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
     /// <summary>Closes every connection (reason <c>server shutting down</c>), refuses new ones, and stops the adapters.</summary>
     /// <returns>A task that completes when done.</returns>
     public async ValueTask DisposeAsync()
     {
+        try
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+        catch (AggregateException e)
+        {
+            SocketIOServerLog.HandlerFailed(Logger, e, "(stopping)", "-");
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed twice: already stopping.
+        }
+
         await EngineIO.DisposeAsync().ConfigureAwait(false);
         if (Interlocked.Exchange(ref _adaptersClosed, 1) == 1)
         {
@@ -241,6 +259,12 @@ public sealed class SocketIOServer : IAsyncDisposable
     }
 
     internal void CountVolatileDrop() => Interlocked.Increment(ref _volatileDropped);
+
+    /// <summary>Remembers the namespace a hub was mapped on (the first, when mapped on several), for hub contexts.</summary>
+    internal void RegisterHub(Type hub, SocketIONamespace @namespace) => _hubs.TryAdd(hub, @namespace);
+
+    /// <summary>The namespace a hub was mapped on.</summary>
+    internal bool TryGetHubNamespace(Type hub, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SocketIONamespace? @namespace) => _hubs.TryGetValue(hub, out @namespace);
 
     internal void CountBindingFailure() => Interlocked.Increment(ref _bindingFailures);
 

@@ -45,4 +45,7 @@ internal static partial class SocketIOServerLog
 
     [LoggerMessage(111, LogLevel.Debug, "Socket {SocketId} of {Namespace} recovered its session; {Missed} missed packets replayed")]
     public static partial void Recovered(ILogger logger, string socketId, string @namespace, int missed);
+
+    [LoggerMessage(115, LogLevel.Warning, "A server-side event '{Event}' for namespace {Namespace} does not fit its contract and is dropped: {Error}")]
+    public static partial void ServerSideBindingFailed(ILogger logger, string @event, string @namespace, string error);
 }

@@ -24,6 +24,8 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
     private Func<SocketIOSocket, string, ValueTask>[] _disconnectHandlers = [];
     private AsyncServiceScope? _scope;
     private System.Collections.Concurrent.ConcurrentDictionary<string, object?>? _data;
+    private readonly SocketIODisconnectSignal _disconnected = new();
+    private object? _typedData;
     private volatile bool _connected;
 
 
@@ -65,6 +67,12 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
     /// <summary>The private session id sent to the client for connection state recovery (<c>pid</c>); null when recovery is off.</summary>
     internal string? PrivateId { get; init; }
 
+    /// <summary>
+    /// Cancelled when this socket disconnects from its namespace (SignalR's <c>ConnectionAborted</c>): pass it to work a
+    /// handler starts, so the work stops when nobody waits for it any more. Created on first use.
+    /// </summary>
+    public CancellationToken Disconnected => _disconnected.Token;
+
     /// <summary>Arbitrary per-socket data (socket.io's <c>socket.data</c>); safe to read from other sockets' handlers.</summary>
     public IDictionary<string, object?> Data
     {
@@ -75,6 +83,27 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
                 return _data ??= new System.Collections.Concurrent.ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
             }
         }
+    }
+
+    /// <summary>
+    /// Typed per-socket data: one <typeparamref name="T"/> per socket, created on first use (a hub's
+    /// <see cref="SocketHub{TClient, TData}.Data"/>). Other sockets' handlers may read it; guard mutable state yourself.
+    /// It lives as long as this connection (connection state recovery restores <see cref="Data"/>, not this).
+    /// </summary>
+    /// <typeparam name="T">The data type; a socket has one.</typeparam>
+    /// <returns>The socket's instance.</returns>
+    /// <exception cref="InvalidOperationException">The socket already holds data of another type.</exception>
+    public T GetData<T>()
+        where T : class, new()
+    {
+        object? existing = System.Threading.Volatile.Read(ref _typedData);
+        if (existing is null)
+        {
+            existing = Interlocked.CompareExchange(ref _typedData, new T(), null) ?? _typedData;
+        }
+
+        return existing as T
+            ?? throw new InvalidOperationException($"Socket {Id} holds data of type '{existing!.GetType().Name}', not '{typeof(T).Name}'.");
     }
 
     /// <summary>
@@ -499,6 +528,7 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
         _connection.Remove(this);
         Outbox.ReleaseHeld();
         _acks.FailAll(reason);
+        _disconnected.Close();
         SocketIOServerLog.Disconnected(_logger, Id, Namespace.Name, reason);
         pending = StartHandlers(Volatile.Read(ref _disconnectHandlers), reason, "disconnect", pending);
         if (pending is not null)

@@ -49,6 +49,9 @@ public sealed class SocketIOClientEventContext : ISocketIOEventContext
     /// <summary>Whether the server waits for an acknowledgement.</summary>
     public bool HasAck => AckId >= 0;
 
+    /// <summary>Cancelled when the socket disconnects (<see cref="SocketIOClientSocket.DisconnectedToken"/>).</summary>
+    public CancellationToken CancellationToken => Socket.DisconnectedToken;
+
     /// <summary>Whether the event still waits for its acknowledgement (the server asked for one and none was sent yet).</summary>
     public bool CanAck => HasAck && Volatile.Read(ref _acked) == 0;
 

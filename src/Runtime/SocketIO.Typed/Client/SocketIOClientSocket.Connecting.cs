@@ -406,6 +406,7 @@ public sealed partial class SocketIOClientSocket
         // newer; events that arrived before the CONNECT reply (python-socketio sends what its connect handler emits
         // first) are delivered, with the id set and their acks working (the outbox is open for their answers); then
         // the retry queue resumes.
+        _disconnected.Open();
         Outbox.Open();
         Inbox.Open();
         SocketIOClientLog.Connected(_logger, Namespace, sid ?? "?", Recovered);
@@ -429,6 +430,7 @@ public sealed partial class SocketIOClientSocket
 
         Outbox.Close();
         Inbox.Close();
+        _disconnected.Close();
         SocketIOClientLog.Disconnected(_logger, Namespace, reason);
         Acks.FailAll(reason);
 

@@ -19,6 +19,7 @@ public sealed partial class SocketIOClientSocket : ISocketIOEmitter
     private string? _pid;
     private string? _lastOffset;
     private TaskCompletionSource? _connectTcs;
+    private readonly SocketIODisconnectSignal _disconnected = new();
 
     internal SocketIOClientSocket(SocketIOManager client, string @namespace)
     {
@@ -55,6 +56,12 @@ public sealed partial class SocketIOClientSocket : ISocketIOEmitter
 
     /// <summary>Whether the socket is connected to its namespace.</summary>
     public bool IsConnected => System.Threading.Volatile.Read(ref _connected);
+
+    /// <summary>
+    /// Cancelled when the current connection to the namespace ends (a reconnection gets a new token): pass it to work a
+    /// handler starts. Created on first use.
+    /// </summary>
+    public CancellationToken DisconnectedToken => _disconnected.Token;
 
     /// <summary>Whether the last connection recovered the previous session (connection state recovery): no event was missed.</summary>
     public bool Recovered { get; private set; }

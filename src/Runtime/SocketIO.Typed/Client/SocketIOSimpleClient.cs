@@ -68,6 +68,25 @@ public sealed class SocketIOSimpleClient : IAsyncDisposable
         return simple;
     }
 
+    /// <summary>
+    /// Connects like <see cref="ConnectAsync(Uri, SocketIOClientOptions?, string?, CancellationToken)"/> and returns the
+    /// typed form: <see cref="SocketIOSimpleClient{TServer}.Server"/> sends <typeparamref name="TServer"/>'s events and
+    /// awaits their acknowledgements; received events are read in order and dispatched to a handler object.
+    /// </summary>
+    /// <typeparam name="TServer">The contract of the events the server handles.</typeparam>
+    /// <param name="uri">The server.</param>
+    /// <param name="options">Client options (defaults when null).</param>
+    /// <param name="namespace">The namespace; null takes the contract's, else the URI's path.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns>The connected client.</returns>
+    public static async Task<SocketIOSimpleClient<TServer>> ConnectAsync<TServer>(Uri uri, SocketIOClientOptions? options = null, string? @namespace = null, CancellationToken cancellationToken = default)
+        where TServer : class
+    {
+        SocketIOContract<TServer> contract = SocketIOContracts.Get<TServer>();
+        SocketIOSimpleClient client = await ConnectAsync(uri, options, @namespace ?? contract.Namespace, cancellationToken).ConfigureAwait(false);
+        return new SocketIOSimpleClient<TServer>(client, contract.CreateProxy(client.Socket));
+    }
+
     /// <summary>Sends an event.</summary>
     /// <param name="eventName">The event name.</param>
     /// <param name="args">Plain values.</param>
@@ -124,5 +143,92 @@ public sealed class SocketIOSimpleClient : IAsyncDisposable
     {
         _received.Writer.TryComplete();
         await _client.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// The typed form of <see cref="SocketIOSimpleClient"/> (<see cref="SocketIOSimpleClient.ConnectAsync{TServer}"/>): a
+/// proxy for the server's contract, and received events read in order and dispatched to a handler of the client's
+/// contract.
+/// </summary>
+/// <typeparam name="TServer">The contract of the events the server handles.</typeparam>
+/// <example>
+/// <code>
+/// await using var client = await SocketIOSimpleClient.ConnectAsync&lt;IChatServer&gt;(new Uri("http://localhost:5000"));
+/// await client.Server.Join("lobby");
+/// SocketIODispatchResult next = await client.ReceiveAsync&lt;IChatClient&gt;(new ConsoleChatHandler());
+/// </code>
+/// </example>
+public sealed class SocketIOSimpleClient<TServer> : IAsyncDisposable
+    where TServer : class
+{
+    internal SocketIOSimpleClient(SocketIOSimpleClient untyped, TServer server)
+    {
+        Untyped = untyped;
+        Server = server;
+    }
+
+    /// <summary>The server's contract: each call sends its event (acknowledged events await the answer).</summary>
+    public TServer Server { get; }
+
+    /// <summary>The untyped client underneath (untyped emits, raw received events, the socket).</summary>
+    public SocketIOSimpleClient Untyped { get; }
+
+    /// <summary>The socket id while connected.</summary>
+    public string? Id => Untyped.Id;
+
+    /// <summary>Whether the socket is connected.</summary>
+    public bool IsConnected => Untyped.IsConnected;
+
+    /// <summary>
+    /// Waits for the next received event and dispatches it to <paramref name="handler"/> (the method of
+    /// <typeparamref name="TClient"/> that names it). Like python-socketio's <c>SimpleClient</c>, received events are not
+    /// acknowledged: a handler's return value is not sent back (use <see cref="SocketIOManager.Of{TServer, TClient}(string, TClient)"/> for that).
+    /// </summary>
+    /// <typeparam name="TClient">The contract of the events the client handles.</typeparam>
+    /// <param name="handler">The handler.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>
+    /// <see cref="SocketIODispatchStatus.Handled"/>, <see cref="SocketIODispatchStatus.NoHandler"/> for an event the
+    /// contract does not name, or <see cref="SocketIODispatchStatus.BindingFailed"/> with the reason.
+    /// </returns>
+    public async Task<SocketIODispatchResult> ReceiveAsync<TClient>(TClient handler, CancellationToken cancellationToken = default)
+        where TClient : class
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        SocketIOReceivedEvent received = await Untyped.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        var context = new ReceivedEventContext(received, Untyped.Socket.DisconnectedToken);
+        return await SocketIOContracts.Get<TClient>().DispatchAsync(handler, context).ConfigureAwait(false);
+    }
+
+    /// <summary>The next received event, untyped.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The event.</returns>
+    public Task<SocketIOReceivedEvent> ReceiveAsync(CancellationToken cancellationToken = default) => Untyped.ReceiveAsync(cancellationToken);
+
+    /// <summary>Disconnects.</summary>
+    /// <returns>A task that completes when disconnected.</returns>
+    public ValueTask DisconnectAsync() => Untyped.DisconnectAsync();
+
+    /// <summary>Disconnects and releases the connection.</summary>
+    /// <returns>A task that completes when done.</returns>
+    public ValueTask DisposeAsync() => Untyped.DisposeAsync();
+
+    // A received event as a dispatch context: no acknowledgement is asked for.
+    private sealed class ReceivedEventContext(SocketIOReceivedEvent received, CancellationToken cancellationToken) : ISocketIOEventContext
+    {
+        public ReadOnlyMemory<byte> EventNameUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(received.Name);
+
+        public string EventName => received.Name;
+
+        public SocketIOArguments Arguments => received.Arguments;
+
+        public long AckId => -1;
+
+        public bool CanAck => false;
+
+        public CancellationToken CancellationToken => cancellationToken;
+
+        public bool SendAck(Protocol.SocketIOPacketWriter writer) => false;
     }
 }

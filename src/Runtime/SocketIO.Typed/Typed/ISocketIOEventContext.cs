@@ -31,4 +31,11 @@ public interface ISocketIOEventContext
     /// <param name="writer">The writer holding the answer's arguments.</param>
     /// <returns><see langword="false"/> when no answer was asked for or the event was already answered.</returns>
     bool SendAck(SocketIOPacketWriter writer);
+
+    /// <summary>
+    /// Cancelled when the socket the event came from disconnects (for a server-side event from another server: when
+    /// the server stops); generated dispatchers pass it to a contract method whose last parameter is a
+    /// <see cref="System.Threading.CancellationToken"/>.
+    /// </summary>
+    CancellationToken CancellationToken { get; }
 }

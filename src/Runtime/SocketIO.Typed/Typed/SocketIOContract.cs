@@ -25,6 +25,12 @@ public abstract class SocketIOContract<TContract>
     /// <param name="context">The event.</param>
     /// <returns>What happened (handled, no such event, or a binding failure).</returns>
     public abstract ValueTask<SocketIODispatchResult> DispatchAsync(TContract handler, SocketIOClientEventContext context);
+
+    /// <summary>Dispatches one event of any other context (a server-side event from another server) to a handler implementing the contract.</summary>
+    /// <param name="handler">The handler.</param>
+    /// <param name="context">The event.</param>
+    /// <returns>What happened (handled, no such event, or a binding failure).</returns>
+    public abstract ValueTask<SocketIODispatchResult> DispatchAsync(TContract handler, ISocketIOEventContext context);
 }
 
 /// <summary>

@@ -88,6 +88,21 @@ public abstract class SocketHub<TClient> : SocketHub
     }
 }
 
+/// <summary>
+/// A hub with typed per-socket data (socket.io's <c>socket.data</c>, typed): <see cref="Data"/> is the socket's one
+/// <typeparamref name="TData"/>, created on first use, readable from other code through <see cref="SocketIOSocket.GetData{T}"/>.
+/// </summary>
+/// <typeparam name="TClient">The contract of the events clients handle.</typeparam>
+/// <typeparam name="TData">The per-socket data.</typeparam>
+public abstract class SocketHub<TClient, TData> : SocketHub<TClient>
+    where TClient : class
+    where TData : class, new()
+{
+    /// <summary>This socket's data.</summary>
+    /// <exception cref="InvalidOperationException">Read in the constructor, before the hub is attached.</exception>
+    public TData Data => Socket.GetData<TData>();
+}
+
 /// <summary>Typed targets of one hub's socket.</summary>
 /// <typeparam name="TClient">The contract of the events clients handle.</typeparam>
 public sealed class SocketHubClients<TClient> : SocketIONamespaceClients<TClient>

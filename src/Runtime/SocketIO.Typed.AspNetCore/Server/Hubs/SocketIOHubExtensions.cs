@@ -18,6 +18,7 @@ public static class SocketIOHubExtensions
     {
         ArgumentNullException.ThrowIfNull(server);
         SocketIONamespace target = server.Of(@namespace ?? THub.DefaultNamespace ?? "/");
+        server.RegisterHub(typeof(THub), target);
         target.DispatcherFactory = static socket =>
         {
             THub hub = THub.Create(socket.Services);
