@@ -9,6 +9,7 @@ internal static class KnownNames
     public const string SocketHub = "SocketIO.Typed.Server.SocketHub`1";
 
     public const string JsonPropertyNameAttribute = "System.Text.Json.Serialization.JsonPropertyNameAttribute";
+    public const string JsonSerializableAttribute = "System.Text.Json.Serialization.JsonSerializableAttribute";
     public const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";
     public const string JsonConverterAttribute = "System.Text.Json.Serialization.JsonConverterAttribute";
     public const string JsonStringEnumConverter = "System.Text.Json.Serialization.JsonStringEnumConverter";

@@ -80,4 +80,31 @@ public sealed class GeneratedCodeCompilesTests
         string[] problems = GeneratorHarness.Problems(output);
         Assert.True(problems.Length == 0, string.Join("\n", problems));
     }
+    [Fact]
+    public void A_type_the_named_json_context_does_not_list_is_reported_with_what_to_add()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using System.Text.Json.Serialization;
+            using System.Threading.Tasks;
+            using SocketIO.Typed;
+
+            namespace App;
+
+            public abstract class Animal { public string Name { get; set; } = ""; }
+
+            [JsonSerializable(typeof(Dictionary<int, string>))]
+            public partial class AppJson : JsonSerializerContext;
+
+            [SocketIOContract(JsonContext = typeof(AppJson))]
+            public interface IZoo { Task Feed(Animal animal); Task Index(Dictionary<int, string> names); }
+            """;
+
+        (_, var diagnostics, _) = GeneratorHarness.Run(source);
+        Diagnostic single = Assert.Single(diagnostics);
+        Assert.Equal("SIO0007", single.Id);
+        string message = single.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("Animal", message, System.StringComparison.Ordinal);
+        Assert.Contains("AppJson has no [JsonSerializable(typeof(Animal))]", message, System.StringComparison.Ordinal);
+    }
 }

@@ -76,6 +76,12 @@ internal static class SerializerEmitter
         foreach (TypeSpec type in types.OrderBy(static t => t.Key, StringComparer.Ordinal))
         {
             w.Line();
+            if (type.Kind == TypeSpecKind.External)
+            {
+                EmitTypeInfo(w, type, ids[type.Key]);
+                w.Line();
+            }
+
             EmitWrite(w, type, byKey, ids, nameFields);
             w.Line();
             EmitRead(w, type, byKey, ids);
@@ -95,6 +101,16 @@ internal static class SerializerEmitter
 
     public static string WriteCall(TypeSpec type, Dictionary<string, string> ids, string writer, string value) =>
         $"{FullClassName}.Write{ids[type.Key]}({writer}, {value});";
+
+    // A type the generator leaves to the contract's JsonSerializerContext: its JsonTypeInfo, looked up once.
+    private static void EmitTypeInfo(SourceWriter w, TypeSpec type, string id)
+    {
+        string info = $"global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<{type.Syntax}>";
+        w.Line($"private static {info}? s_typeInfo{id};");
+        w.Line();
+        w.Line($"private static {info} TypeInfo{id} => s_typeInfo{id} ??= ({info})({type.External}.Default.GetTypeInfo(typeof({type.Syntax}))");
+        w.Line($"    ?? throw new global::System.InvalidOperationException({SourceLiterals.String(type.External + " has no metadata for " + type.Syntax)}));");
+    }
 
     private static void EmitWrite(SourceWriter w, TypeSpec type, Dictionary<string, TypeSpec> byKey, Dictionary<string, string> ids, Dictionary<string, string> nameFields)
     {
@@ -119,6 +135,9 @@ internal static class SerializerEmitter
                 break;
             case TypeSpecKind.JsonElement:
                 w.Line("value.WriteTo(writer.Json);");
+                break;
+            case TypeSpecKind.External:
+                w.Line($"global::System.Text.Json.JsonSerializer.Serialize(writer.Json, value{(type.IsValueType ? string.Empty : "!")}, TypeInfo{id});");
                 break;
             case TypeSpecKind.Nullable:
                 w.Open("if (value is null)");
@@ -240,6 +259,9 @@ internal static class SerializerEmitter
                 break;
             case TypeSpecKind.JsonElement:
                 w.Line($"return {Json}.ReadElement(ref reader);");
+                break;
+            case TypeSpecKind.External:
+                w.Line($"return global::System.Text.Json.JsonSerializer.Deserialize(ref reader, TypeInfo{id});");
                 break;
             case TypeSpecKind.Nullable:
                 w.Open($"if (reader.TokenType == {TokenType}.Null)");

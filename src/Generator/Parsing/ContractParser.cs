@@ -29,6 +29,7 @@ internal static class ContractParser
 
         int naming = 0;
         string? defaultNamespace = null;
+        INamedTypeSymbol? jsonContextType = null;
         foreach (KeyValuePair<string, TypedConstant> argument in context.Attributes[0].NamedArguments)
         {
             if (argument.Key == "Naming" && argument.Value.Value is int value)
@@ -39,9 +40,13 @@ internal static class ContractParser
             {
                 defaultNamespace = declared;
             }
+            else if (argument.Key == "JsonContext" && argument.Value.Value is INamedTypeSymbol jsonContext)
+            {
+                jsonContextType = jsonContext;
+            }
         }
 
-        var types = new TypeModelBuilder(context.SemanticModel.Compilation);
+        var types = new TypeModelBuilder(context.SemanticModel.Compilation, jsonContextType);
         var events = new List<EventSpec>();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         IEnumerable<INamedTypeSymbol> declaring = new[] { contract }.Concat(contract.AllInterfaces);

@@ -13,7 +13,7 @@ namespace SocketIO.Typed.Generator.Parsing;
 /// <c>System.Text.Json</c> with <c>JsonSerializerDefaults.Web</c> serializes (public properties, camelCase names,
 /// the <c>JsonPropertyName</c>/<c>JsonIgnore</c>/string-enum attributes, constructors with parameters).
 /// </summary>
-internal sealed class TypeModelBuilder(Compilation compilation)
+internal sealed class TypeModelBuilder(Compilation compilation, INamedTypeSymbol? jsonContext = null)
 {
     /// <summary>Fully qualified, with nullable annotations: how generated code declares a parameter or a local.</summary>
     public static readonly SymbolDisplayFormat DeclarationFormat = SymbolDisplayFormat.FullyQualifiedFormat
@@ -61,7 +61,12 @@ internal sealed class TypeModelBuilder(Compilation compilation)
             TypeSpec? spec = Build(plain, key, syntax, stringEnum, out error);
             if (spec is null)
             {
-                return null;
+                // The contract's JsonSerializerContext takes what the generator cannot, when it lists the type.
+                spec = stringEnum ? null : External(plain, key, syntax, ref error);
+                if (spec is null)
+                {
+                    return null;
+                }
             }
 
             _specs[key] = spec;
@@ -71,6 +76,30 @@ internal sealed class TypeModelBuilder(Compilation compilation)
         {
             _inProgress.Remove(key);
         }
+    }
+
+    private TypeSpec? External(ITypeSymbol type, string key, string syntax, ref string? error)
+    {
+        if (jsonContext is null)
+        {
+            return null;
+        }
+
+        string contextSyntax = jsonContext.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        bool listed = jsonContext.GetAttributes().Any(a =>
+            a.AttributeClass is { } attribute
+            && attribute.ToDisplayString() == KnownNames.JsonSerializableAttribute
+            && a.ConstructorArguments.Length == 1
+            && a.ConstructorArguments[0].Value is ITypeSymbol listedType
+            && SymbolEqualityComparer.Default.Equals(listedType.WithNullableAnnotation(NullableAnnotation.NotAnnotated), type.WithNullableAnnotation(NullableAnnotation.NotAnnotated)));
+        if (!listed)
+        {
+            error += $"; and {jsonContext.Name} has no [JsonSerializable(typeof({type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}))]";
+            return null;
+        }
+
+        error = null;
+        return new TypeSpec(key, syntax, TypeSpecKind.External, type.IsValueType, External: contextSyntax);
     }
 
     private TypeSpec? Build(ITypeSymbol type, string key, string syntax, bool stringEnum, out string? error)

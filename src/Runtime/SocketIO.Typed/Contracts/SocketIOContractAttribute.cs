@@ -28,6 +28,16 @@ public sealed class SocketIOContractAttribute : Attribute
     /// null means the main namespace <c>/</c>. It must start with <c>/</c>.
     /// </summary>
     public string? Namespace { get; set; }
+
+    /// <summary>
+    /// A <c>System.Text.Json</c> source-generated <c>JsonSerializerContext</c> for payload types the generator cannot
+    /// serialize itself (an interface or abstract type with <c>[JsonPolymorphic]</c>, <c>object</c>, a type with a custom
+    /// converter, a dictionary with non-string keys...). Such a type must be listed with <c>[JsonSerializable]</c> on the
+    /// context; it is then read and written through the context's <c>JsonTypeInfo</c>, with the context's options (use
+    /// <c>[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]</c> to match the rest of the payload). Binary inside
+    /// such a type travels as base64 text, not as an attachment.
+    /// </summary>
+    public Type? JsonContext { get; set; }
 }
 
 /// <summary>Gives a contract method its wire event name, whatever the contract's <see cref="SocketIOContractAttribute.Naming"/>.</summary>
