@@ -18,6 +18,21 @@ public enum Named
     Third,
 }
 
+[Flags]
+[JsonConverter(typeof(JsonStringEnumConverter<Access>))]
+public enum Access
+{
+    None = 0,
+    Read = 1,
+    Write = 2,
+    Execute = 4,
+    All = 7,
+    Audit = 16,
+}
+
+/// <summary>Flags written as names (combinations too) and as numbers.</summary>
+public sealed record Permissions(Access Access, Access[] History, [property: JsonConverter(typeof(JsonStringEnumConverter))] Plain Mode);
+
 public sealed record Leaf(string Text, int Number);
 
 /// <summary>Every kind of member the generator serializes, except binary (an attachment here, base64 in STJ).</summary>
@@ -91,4 +106,6 @@ public sealed record Generic<T>(T Value, List<T> Values);
 public interface IConformance
 {
     Task All(Everything everything, Mutable mutable, Point point, Generic<Leaf> generic, Generic<int?> numbers);
+
+    Task Rights(Permissions permissions);
 }

@@ -89,6 +89,18 @@ public sealed class SerializerConformanceTests
     }
 
     [Fact]
+    public void Flags_enums_write_and_read_their_combinations_as_system_text_json_does()
+    {
+        // 0..31: single flags, combinations ("Read, Write"), a named combination (All), and values no flags make (8, 24).
+        Conforms(
+            static r => new Permissions((Access)r.Next(0, 32), [.. Enumerable.Range(0, r.Next(4)).Select(_ => (Access)r.Next(0, 32))], (Plain)r.Next(0, 7)),
+            SocketIOTypedJson.Write_SocketIO_DTyped_DSerialization_DTests_DPermissions,
+            SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DPermissions);
+        Assert.Equal(Access.Read | Access.Audit, Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DAccess, "\"audit, READ\""));
+        Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DAccess, "\"Read, Fly\""));
+    }
+
+    [Fact]
     public void Reading_accepts_what_web_defaults_accept_names_in_any_case_and_numbers_in_strings()
     {
         Mutable? read = Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DMutable, """{"urlvalue":"u","IOSTREAM":"42","unknown":{"a":[1,2]},"items":["x"]}""");

@@ -240,9 +240,42 @@ internal static class SerializerEmitter
         }
 
         w.Line("default:");
-        w.Line($"    writer.Json.WriteNumberValue({number});");
-        w.Line("    break;");
+        if (spec.IsFlags)
+        {
+            // [Flags]: a combination of named flags is written as System.Text.Json writes it ("Read, Write": the names
+            // of the flags it is made of, lowest first); a value that is no such combination stays a number.
+            w.Line("{");
+            w.Line($"    ulong rest = unchecked((ulong){number});");
+            w.Line("    var names = new global::System.Collections.Generic.List<string>();");
+            foreach (EnumMemberSpec member in FlagsDescending(spec))
+            {
+                string bits = $"unchecked((ulong){type.Syntax}.{member.Name})";
+                w.Line($"    if ((rest & {bits}) == {bits}) {{ rest &= ~{bits}; names.Insert(0, {SourceLiterals.String(member.JsonName)}); }}");
+            }
+
+            w.Line("    if (rest == 0 && names.Count > 0) { writer.Json.WriteStringValue(string.Join(\", \", names)); }");
+            w.Line($"    else {{ writer.Json.WriteNumberValue({number}); }}");
+            w.Line("    break;");
+            w.Line("}");
+        }
+        else
+        {
+            w.Line($"    writer.Json.WriteNumberValue({number});");
+            w.Line("    break;");
+        }
+
         w.Close();
+    }
+
+    // The non-zero flags of an enum, one name per value (the first declared), highest value first: how
+    // Enum.ToString decomposes a combination.
+    private static IEnumerable<EnumMemberSpec> FlagsDescending(EnumSpec spec)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return spec.Members
+            .Where(m => m.Value != "0" && seen.Add(m.Value))
+            .OrderByDescending(static m => decimal.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
     }
 
     private static void EmitRead(SourceWriter w, TypeSpec type, Dictionary<string, TypeSpec> byKey, Dictionary<string, string> ids)
@@ -341,6 +374,26 @@ internal static class SerializerEmitter
         {
             w.Open($"if (string.Equals(text, {SourceLiterals.String(member.JsonName)}, global::System.StringComparison.OrdinalIgnoreCase))");
             w.Line($"return {type.Syntax}.{member.Name};");
+            w.Close();
+        }
+
+        if (spec.IsFlags)
+        {
+            // "Read, Write": the flags named, combined.
+            w.Open("if (text is not null && text.IndexOf(',') >= 0)");
+            w.Line("ulong bits = 0;");
+            w.Open("foreach (string part in text.Split(','))");
+            w.Line("string name = part.Trim();");
+            bool first = true;
+            foreach (EnumMemberSpec member in spec.Members)
+            {
+                w.Line($"{(first ? "if" : "else if")} (string.Equals(name, {SourceLiterals.String(member.JsonName)}, global::System.StringComparison.OrdinalIgnoreCase)) bits |= unchecked((ulong){type.Syntax}.{member.Name});");
+                first = false;
+            }
+
+            w.Line($"else throw {Json}.Unexpected(ref reader, {SourceLiterals.String("a value of " + type.Syntax.Replace("global::", string.Empty))});");
+            w.Close();
+            w.Line($"return unchecked(({type.Syntax})bits);");
             w.Close();
         }
 
