@@ -33,6 +33,14 @@ public enum Access
 /// <summary>Flags written as names (combinations too) and as numbers.</summary>
 public sealed record Permissions(Access Access, Access[] History, [property: JsonConverter(typeof(JsonStringEnumConverter))] Plain Mode);
 
+/// <summary>Init-only members with initializers: one missing from the JSON keeps its initializer, as System.Text.Json leaves it.</summary>
+public sealed record Defaults(string Name)
+{
+    public string Note { get; init; } = "none";
+
+    public int Level { get; init; } = 3;
+}
+
 public sealed record Leaf(string Text, int Number);
 
 /// <summary>Every kind of member the generator serializes, except binary (an attachment here, base64 in STJ).</summary>
@@ -108,4 +116,6 @@ public interface IConformance
     Task All(Everything everything, Mutable mutable, Point point, Generic<Leaf> generic, Generic<int?> numbers);
 
     Task Rights(Permissions permissions);
+
+    Task Defaults(Defaults defaults);
 }

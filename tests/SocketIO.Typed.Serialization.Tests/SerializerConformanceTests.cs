@@ -100,6 +100,18 @@ public sealed class SerializerConformanceTests
         Assert.Throws<SocketIOBindingException>(() => Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DAccess, "\"Read, Fly\""));
     }
 
+    [Theory]
+    [InlineData("""{"name":"x","level":5}""")]
+    [InlineData("""{"name":"x","note":"n"}""")]
+    [InlineData("""{"name":"x"}""")]
+    [InlineData("""{"level":1,"note":"n","name":"x"}""")]
+    public void Init_only_members_missing_from_the_json_keep_their_initializers_as_system_text_json_leaves_them(string json)
+    {
+        Defaults? expected = JsonSerializer.Deserialize<Defaults>(json, s_web);
+        Defaults? actual = Read(SocketIOTypedJson.Read_SocketIO_DTyped_DSerialization_DTests_DDefaults, json);
+        Assert.Equal(expected, actual);
+    }
+
     [Fact]
     public void Reading_accepts_what_web_defaults_accept_names_in_any_case_and_numbers_in_strings()
     {

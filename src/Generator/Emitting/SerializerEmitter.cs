@@ -414,8 +414,9 @@ internal static class SerializerEmitter
         w.Line($"{Json}.ExpectObject(ref reader, {SourceLiterals.String(display)});");
         var readable = obj.Properties.Where(static p => p.Setter != PropertySetter.None).ToList();
         // Whether a property was present matters for constructor parameters (their default otherwise), setters (not
-        // called otherwise) and required members; an init-only member is always in the initializer.
-        bool[] tracked = readable.Select(static p => p.Setter != PropertySetter.Init || p.IsRequired).ToArray();
+        // called otherwise), required members, and init-only members of records and structs (a missing one keeps its
+        // initializer, as System.Text.Json leaves it; other classes can only set every init-only member).
+        bool[] tracked = readable.Select(p => p.Setter != PropertySetter.Init || p.IsRequired || obj.SupportsWith).ToArray();
         for (int i = 0; i < readable.Count; i++)
         {
             w.Line($"{readable[i].TypeSyntax} p{i} = default!;");
@@ -475,12 +476,39 @@ internal static class SerializerEmitter
         }
 
         string create = $"new {type.Syntax}({string.Join(", ", arguments)})";
-        if (initializers.Count > 0)
+        var optionalInit = Enumerable.Range(0, readable.Count).Where(i => readable[i].Setter == PropertySetter.Init && !readable[i].IsRequired && obj.SupportsWith).ToList();
+        if (optionalInit.Count > 0)
         {
-            create += " { " + string.Join(", ", initializers) + " }";
+            // Every init-only member present (the usual case): one object with all of them; otherwise the required ones,
+            // then a copy per member that came, so a missing one keeps its initializer.
+            string all = string.Join(" && ", optionalInit.Select(static i => "has" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var required = Enumerable.Range(0, readable.Count).Where(i => readable[i].Setter == PropertySetter.Init && readable[i].IsRequired)
+                .Select(i => $"{readable[i].Name} = p{i}").ToList();
+            w.Line($"{type.Syntax} result;");
+            w.Open($"if ({all})");
+            w.Line($"result = {create}{(initializers.Count > 0 ? " { " + string.Join(", ", initializers) + " }" : string.Empty)};");
+            w.Close();
+            w.Open("else");
+            w.Line($"result = {create}{(required.Count > 0 ? " { " + string.Join(", ", required) + " }" : string.Empty)};");
+            foreach (int i in optionalInit)
+            {
+                w.Open($"if (has{i})");
+                w.Line($"result = result with {{ {readable[i].Name} = p{i} }};");
+                w.Close();
+            }
+
+            w.Close();
+        }
+        else
+        {
+            if (initializers.Count > 0)
+            {
+                create += " { " + string.Join(", ", initializers) + " }";
+            }
+
+            w.Line($"var result = {create};");
         }
 
-        w.Line($"var result = {create};");
         for (int i = 0; i < readable.Count; i++)
         {
             if (readable[i].Setter == PropertySetter.Set)

@@ -72,7 +72,7 @@ internal sealed record EnumMemberSpec(string Name, string JsonName, string Value
 /// <summary>A class, struct or record.</summary>
 /// <param name="Properties">The serialized members, in JSON order.</param>
 /// <param name="ConstructorParameters">The parameters of the constructor used when reading, each naming a property by C# name.</param>
-internal sealed record ObjectSpec(EquatableArray<PropertySpec> Properties, EquatableArray<ConstructorParameterSpec> ConstructorParameters);
+internal sealed record ObjectSpec(EquatableArray<PropertySpec> Properties, EquatableArray<ConstructorParameterSpec> ConstructorParameters, bool SupportsWith = false);
 
 /// <summary>How a property is set when reading.</summary>
 internal enum PropertySetter

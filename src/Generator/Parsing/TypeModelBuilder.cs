@@ -449,7 +449,7 @@ internal sealed class TypeModelBuilder(Compilation compilation, INamedTypeSymbol
             }
         }
 
-        return new TypeSpec(key, syntax, TypeSpecKind.Object, type.IsValueType, Object: new ObjectSpec(specs.ToEquatableArray(), parameters.ToEquatableArray()));
+        return new TypeSpec(key, syntax, TypeSpecKind.Object, type.IsValueType, Object: new ObjectSpec(specs.ToEquatableArray(), parameters.ToEquatableArray(), SupportsWith: type.IsRecord || type.IsValueType));
     }
 
     // System.Text.Json's choice: [JsonConstructor], else the public parameterless one, else the only public one.
