@@ -29,6 +29,9 @@ public interface IFeatureClient
     Task Tick(int n);
 
     Task<string> Name();
+
+    /// <summary>Never answers before the client's token is cancelled.</summary>
+    Task<string> Wait(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Server-to-server events of the feature cluster.</summary>
@@ -52,6 +55,8 @@ public sealed class FeatureProbe
     public TaskCompletionSource<string> HoldCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskCompletionSource<string> HoldStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public System.Collections.Concurrent.ConcurrentQueue<string> Seen { get; } = new();
 }
 
 [SocketIOHub]
@@ -73,6 +78,18 @@ public sealed partial class FeatureHub(FeatureProbe probe) : SocketHub<IFeatureC
     }
 
     public Task<int> Count() => Task.FromResult(++Data.Calls);
+
+    public override ValueTask OnConnectedAsync()
+    {
+        // Untyped interop stays: OnAny sees every event, and an event no contract names reaches On handlers.
+        Socket.OnAny((name, _) =>
+        {
+            probe.Seen.Enqueue(name);
+            return ValueTask.CompletedTask;
+        });
+        Socket.On("extra", static context => context.AckAsync("untyped:" + context.Arguments.GetString(0)));
+        return ValueTask.CompletedTask;
+    }
 }
 
 /// <summary>A typed client handler that records ticks and answers its name.</summary>
@@ -87,6 +104,25 @@ public sealed class FeatureClientHandler(string name) : IFeatureClient
     }
 
     public Task<string> Name() => Task.FromResult(name);
+
+    public TaskCompletionSource WaitStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource WaitCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<string> Wait(CancellationToken cancellationToken = default)
+    {
+        WaitStarted.TrySetResult();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return "never";
+        }
+        catch (OperationCanceledException)
+        {
+            WaitCancelled.TrySetResult();
+            throw;
+        }
+    }
 }
 
 /// <summary>A server's handler of the cluster contract.</summary>
@@ -160,6 +196,46 @@ public sealed class TypedHubServicesTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_client_handler_cancellation_token_is_cancelled_when_the_client_disconnects()
+    {
+        await using WebApplication app = await StartAsync();
+        ISocketIOHubContext<FeatureHub, IFeatureClient> context = app.Services.GetRequiredService<ISocketIOHubContext<FeatureHub, IFeatureClient>>();
+        await using SocketIOManager io = Client(app);
+        var handler = new FeatureClientHandler("w");
+        SocketIOClientSocket<IFeatureServer, IFeatureClient> socket = io.Of<IFeatureServer, IFeatureClient>(handler);
+        await socket.ConnectAsync().WaitAsync(s_wait);
+
+        Task<string> asked = context.Clients.Socket(socket.Id!).Wait();
+        await handler.WaitStarted.Task.WaitAsync(s_wait);
+        Assert.False(handler.WaitCancelled.Task.IsCompleted);
+        await socket.DisconnectAsync();
+        await handler.WaitCancelled.Task.WaitAsync(s_wait);
+        await Assert.ThrowsAsync<SocketIODisconnectedException>(() => asked.WaitAsync(s_wait));
+    }
+
+    [Fact]
+    public async Task Disposing_a_client_does_not_wait_for_a_handler_that_ignores_its_token()
+    {
+        await using WebApplication app = await StartAsync();
+        ISocketIOHubContext<FeatureHub, IFeatureClient> context = app.Services.GetRequiredService<ISocketIOHubContext<FeatureHub, IFeatureClient>>();
+        SocketIOManager io = Client(app);
+        SocketIOClientSocket socket = io.Of("/features");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.On("stuck", _ =>
+        {
+            started.TrySetResult();
+            return new ValueTask(Task.Delay(Timeout.Infinite, CancellationToken.None));
+        });
+        await socket.ConnectAsync().WaitAsync(s_wait);
+        await context.Namespace.EmitAsync("stuck");
+        await context.Namespace.EmitAsync("queued behind it");
+        await started.Task.WaitAsync(s_wait);
+
+        await io.DisposeAsync().AsTask().WaitAsync(s_wait);
+        Assert.False(socket.IsConnected);
+    }
+
+    [Fact]
     public async Task Typed_socket_data_lives_per_socket_and_is_readable_from_outside_the_hub()
     {
         await using WebApplication app = await StartAsync();
@@ -200,6 +276,21 @@ public sealed class TypedHubServicesTests(ITestOutputHelper output)
         SocketIOBroadcastAnswers<string> answers = await context.Clients.All.Timeout(TimeSpan.FromSeconds(5)).Name().WaitAsync(s_wait);
         Assert.True(answers.AllResponded);
         Assert.Equal([new SocketIOBroadcastAnswer<string>(socket.Id!, "ada")], answers.Answers);
+    }
+
+    [Fact]
+    public async Task A_typed_hub_still_sees_every_event_with_OnAny_and_handles_events_no_contract_names_with_On()
+    {
+        await using WebApplication app = await StartAsync();
+        FeatureProbe probe = app.Services.GetRequiredService<FeatureProbe>();
+        await using SocketIOManager io = Client(app);
+        SocketIOClientSocket socket = io.Of("/features");
+        await socket.ConnectAsync().WaitAsync(s_wait);
+
+        SocketIOArguments answer = await socket.EmitWithAckAsync("extra", "x").WaitAsync(s_wait);
+        Assert.Equal("untyped:x", answer.GetString(0));
+        Assert.Equal(1, (await socket.EmitWithAckAsync("count").WaitAsync(s_wait)).GetInt32(0));
+        Assert.Equal(["extra", "count"], probe.Seen);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ internal sealed class SocketIOClientInbox
     private Func<string, SocketIOArguments, ValueTask>[] _anyListeners = [];
     private bool _open;
     private long _bindingFailures;
+    private int _pending; // events queued or being handled by the loop
 
     public SocketIOClientInbox(SocketIOClientSocket socket)
     {
@@ -131,11 +132,22 @@ internal sealed class SocketIOClientInbox
         }
     }
 
-    /// <summary>Stops the event loop after the events already queued.</summary>
-    public async Task DisposeAsync()
+    /// <summary>
+    /// Stops the event loop after the events already queued. It waits for the loop when it is idle; while a handler runs
+    /// or events are still queued it does not: the socket is disconnected by then (handlers' tokens are cancelled), and
+    /// a handler that ignores its token must not keep the client from closing, so the rest finishes in the background
+    /// (logged).
+    /// </summary>
+    public Task DisposeAsync()
     {
         _events.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        if (_loop.IsCompleted || Volatile.Read(ref _pending) == 0)
+        {
+            return _loop;
+        }
+
+        SocketIOClientLog.HandlersStillRunning(_logger, _socket.Namespace);
+        return Task.CompletedTask;
     }
 
     private void Deliver(SocketIOClientEventContext context)
@@ -146,7 +158,11 @@ internal sealed class SocketIOClientInbox
         }
         else
         {
-            _events.Writer.TryWrite(context);
+            Interlocked.Increment(ref _pending);
+            if (!_events.Writer.TryWrite(context))
+            {
+                Interlocked.Decrement(ref _pending);
+            }
         }
     }
 
@@ -157,7 +173,14 @@ internal sealed class SocketIOClientInbox
         {
             while (_events.Reader.TryRead(out SocketIOClientEventContext? context))
             {
-                await DispatchAsync(context).ConfigureAwait(false);
+                try
+                {
+                    await DispatchAsync(context).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _pending);
+                }
             }
         }
     }

@@ -51,4 +51,7 @@ internal static partial class SocketIOClientLog
 
     [LoggerMessage(215, LogLevel.Warning, "'{EventName}' on {Namespace} was dropped after {Tries} unacknowledged tries")]
     public static partial void RetriesExhausted(ILogger logger, string eventName, string @namespace, int tries);
+
+    [LoggerMessage(217, LogLevel.Debug, "{Namespace}: the client was disposed while event handlers were still running or queued; they finish in the background")]
+    public static partial void HandlersStillRunning(ILogger logger, string @namespace);
 }
