@@ -354,12 +354,20 @@ internal static class ContractEmitter
         string parameters = "this " + targetType + " target" + (e.Parameters.Count > 0 ? ", " + Parameters(e, includeToken: false) : string.Empty);
         if (!e.IsAcknowledged)
         {
-            w.Line($"/// <summary>Sends <c>{Xml(e.EventName)}</c> to every socket of the target.</summary>");
-            w.Open($"public static {ValueTask} {e.MethodName}({parameters})");
-            w.Line("global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;");
-            WriteEventPacket(w, e, index, types, ids, "broadcaster.NamespaceName", ackId: null);
-            w.Line("return broadcaster.BroadcastAsync(packet);");
-            w.Close();
+            // Every target kind of a plain event shares one body (Broadcast{index}).
+            string arguments = string.Concat(e.Parameters.Select(static p => ", " + Identifier(p.Name)));
+            w.Line($"/// <summary>Sends <c>{Xml(e.EventName)}</c> to every {(target == "SocketIOServerSideTarget" ? "other server" : "socket of the target")}.</summary>");
+            w.Line($"public static {ValueTask} {e.MethodName}({parameters}) => Broadcast{index}(target.Broadcaster{arguments});");
+            if (target == "SocketIOBroadcastTarget")
+            {
+                string bodyParameters = "global::SocketIO.Typed.ISocketIOBroadcaster broadcaster" + (e.Parameters.Count > 0 ? ", " + Parameters(e, includeToken: false) : string.Empty);
+                w.Line();
+                w.Open($"private static {ValueTask} Broadcast{index}({bodyParameters})");
+                WriteEventPacket(w, e, index, types, ids, "broadcaster.NamespaceName", ackId: null);
+                w.Line("return broadcaster.BroadcastAsync(packet);");
+                w.Close();
+            }
+
             return;
         }
 

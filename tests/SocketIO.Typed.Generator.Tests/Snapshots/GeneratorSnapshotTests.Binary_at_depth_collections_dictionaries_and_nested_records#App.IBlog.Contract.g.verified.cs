@@ -222,9 +222,10 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event1 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("recent");
 
         /// <summary>Sends <c>publish</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IBlog> target, global::App.Post post)
+        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IBlog> target, global::App.Post post) => Broadcast0(target.Broadcaster, post);
+
+        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, global::App.Post post)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
             global::SocketIO.Typed.Protocol.EncodedPacket packet;
             global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
@@ -242,44 +243,10 @@ namespace App
         }
 
         /// <summary>Sends <c>publish</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IBlog> target, global::App.Post post)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, post);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
+        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IBlog> target, global::App.Post post) => Broadcast0(target.Broadcaster, post);
 
-            return broadcaster.BroadcastAsync(packet);
-        }
-
-        /// <summary>Sends <c>publish</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IBlog> target, global::App.Post post)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, post);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
-
-            return broadcaster.BroadcastAsync(packet);
-        }
+        /// <summary>Sends <c>publish</c> to every other server.</summary>
+        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IBlog> target, global::App.Post post) => Broadcast0(target.Broadcaster, post);
 
         /// <summary>Sends <c>recent</c> to every socket of the target and collects their answers until the target's timeout.</summary>
         public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>> Recent(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IBlog> target, int count, global::System.Threading.CancellationToken cancellationToken = default)

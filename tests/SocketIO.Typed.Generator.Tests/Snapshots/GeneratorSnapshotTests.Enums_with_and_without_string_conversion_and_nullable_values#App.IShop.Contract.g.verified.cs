@@ -123,9 +123,10 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event0 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("add");
 
         /// <summary>Sends <c>add</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter)
+        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter) => Broadcast0(target.Broadcaster, item, filter);
+
+        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, global::App.Item item, global::App.Color? filter)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
             global::SocketIO.Typed.Protocol.EncodedPacket packet;
             global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
@@ -144,46 +145,10 @@ namespace App
         }
 
         /// <summary>Sends <c>add</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(writer, item);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(writer, filter);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
+        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter) => Broadcast0(target.Broadcaster, item, filter);
 
-            return broadcaster.BroadcastAsync(packet);
-        }
-
-        /// <summary>Sends <c>add</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(writer, item);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(writer, filter);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
-
-            return broadcaster.BroadcastAsync(packet);
-        }
+        /// <summary>Sends <c>add</c> to every other server.</summary>
+        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter) => Broadcast0(target.Broadcaster, item, filter);
     }
 
     /// <summary>The generated code of <see cref="App.IShop"/>, as the runtime's generic typed API finds it.</summary>

@@ -274,9 +274,10 @@ namespace App
         }
 
         /// <summary>Sends <c>hello</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.ITree> target, string who)
+        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.ITree> target, string who) => Broadcast1(target.Broadcaster, who);
+
+        private static global::System.Threading.Tasks.ValueTask Broadcast1(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, string who)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
             global::SocketIO.Typed.Protocol.EncodedPacket packet;
             global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
@@ -294,44 +295,10 @@ namespace App
         }
 
         /// <summary>Sends <c>hello</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.ITree> target, string who)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, who);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
+        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.ITree> target, string who) => Broadcast1(target.Broadcaster, who);
 
-            return broadcaster.BroadcastAsync(packet);
-        }
-
-        /// <summary>Sends <c>hello</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.ITree> target, string who)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, who);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
-
-            return broadcaster.BroadcastAsync(packet);
-        }
+        /// <summary>Sends <c>hello</c> to every other server.</summary>
+        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.ITree> target, string who) => Broadcast1(target.Broadcaster, who);
     }
 
     /// <summary>The generated code of <see cref="App.ITree"/>, as the runtime's generic typed API finds it.</summary>

@@ -166,9 +166,10 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event1 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("ping");
 
         /// <summary>Sends <c>say</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> target, string text)
+        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> target, string text) => Broadcast0(target.Broadcaster, text);
+
+        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, string text)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
             global::SocketIO.Typed.Protocol.EncodedPacket packet;
             global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
@@ -186,49 +187,16 @@ namespace App
         }
 
         /// <summary>Sends <c>say</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IChat> target, string text)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, text);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
+        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IChat> target, string text) => Broadcast0(target.Broadcaster, text);
 
-            return broadcaster.BroadcastAsync(packet);
-        }
-
-        /// <summary>Sends <c>say</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> target, string text)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, text);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
-
-            return broadcaster.BroadcastAsync(packet);
-        }
+        /// <summary>Sends <c>say</c> to every other server.</summary>
+        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> target, string text) => Broadcast0(target.Broadcaster, text);
 
         /// <summary>Sends <c>ping</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> target)
+        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> target) => Broadcast1(target.Broadcaster);
+
+        private static global::System.Threading.Tasks.ValueTask Broadcast1(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
             global::SocketIO.Typed.Protocol.EncodedPacket packet;
             global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
@@ -245,42 +213,10 @@ namespace App
         }
 
         /// <summary>Sends <c>ping</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IChat> target)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event1);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
+        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IChat> target) => Broadcast1(target.Broadcaster);
 
-            return broadcaster.BroadcastAsync(packet);
-        }
-
-        /// <summary>Sends <c>ping</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> target)
-        {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
-            try
-            {
-                writer.BeginEvent(s_event1);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
-            }
-            finally
-            {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
-            }
-
-            return broadcaster.BroadcastAsync(packet);
-        }
+        /// <summary>Sends <c>ping</c> to every other server.</summary>
+        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> target) => Broadcast1(target.Broadcaster);
     }
 
     /// <summary>The generated code of <see cref="App.IChat"/>, as the runtime's generic typed API finds it.</summary>
