@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using SocketIO.Typed.Generator.Diagnostics;
 using SocketIO.Typed.Generator.Model;
 using SocketIO.Typed.SourceGeneration;
 
@@ -16,21 +15,24 @@ internal sealed record ContractParseResult(ContractSpec? Spec, ImmutableArray<Di
 /// <summary>Turns a <c>[SocketIOContract]</c> interface symbol into a <see cref="ContractSpec"/>.</summary>
 internal static class ContractParser
 {
-    public static ContractParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ContractParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+        Parse((INamedTypeSymbol)context.TargetSymbol, context.Attributes[0], context.SemanticModel.Compilation, cancellationToken);
+
+    /// <summary>Parses a contract (the generator and the analyzers share this one reading of a contract).</summary>
+    public static ContractParseResult Parse(INamedTypeSymbol contract, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
     {
-        var contract = (INamedTypeSymbol)context.TargetSymbol;
         var diagnostics = new List<Diagnostic>();
         Location location = contract.Locations.FirstOrDefault() ?? Location.None;
         if (contract.IsGenericType)
         {
-            diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.GenericMember, location, contract.Name));
+            diagnostics.Add(Diagnostic.Create(SocketIODescriptors.GenericMember, location, contract.Name));
             return new ContractParseResult(null, diagnostics.ToImmutableArray());
         }
 
         int naming = 0;
         string? defaultNamespace = null;
         INamedTypeSymbol? jsonContextType = null;
-        foreach (KeyValuePair<string, TypedConstant> argument in context.Attributes[0].NamedArguments)
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
             if (argument.Key == "Naming" && argument.Value.Value is int value)
             {
@@ -46,9 +48,10 @@ internal static class ContractParser
             }
         }
 
-        var types = new TypeModelBuilder(context.SemanticModel.Compilation, jsonContextType);
+        var types = new TypeModelBuilder(compilation, jsonContextType);
         var events = new List<EventSpec>();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var methodNames = new HashSet<string>(StringComparer.Ordinal);
         IEnumerable<INamedTypeSymbol> declaring = new[] { contract }.Concat(contract.AllInterfaces);
         foreach (INamedTypeSymbol type in declaring)
         {
@@ -64,7 +67,13 @@ internal static class ContractParser
                 Location memberLocation = member.Locations.FirstOrDefault() ?? location;
                 if (member is not IMethodSymbol method)
                 {
-                    diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.UnsupportedMember, memberLocation, member.Name));
+                    diagnostics.Add(Diagnostic.Create(SocketIODescriptors.UnsupportedMember, memberLocation, member.Name));
+                    continue;
+                }
+
+                if (!methodNames.Add(method.Name))
+                {
+                    diagnostics.Add(Diagnostic.Create(SocketIODescriptors.Overload, memberLocation, method.Name));
                     continue;
                 }
 
@@ -76,7 +85,7 @@ internal static class ContractParser
 
                 if (names.TryGetValue(spec.EventName, out string? other))
                 {
-                    diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.DuplicateEventName, memberLocation, spec.EventName, method.Name, other));
+                    diagnostics.Add(Diagnostic.Create(SocketIODescriptors.DuplicateEventName, memberLocation, spec.EventName, method.Name, other));
                     continue;
                 }
 
@@ -102,34 +111,61 @@ internal static class ContractParser
         return new ContractParseResult(spec2, ImmutableArray<Diagnostic>.Empty);
     }
 
-    private static EventSpec? ParseEvent(IMethodSymbol method, int naming, TypeModelBuilder types, List<Diagnostic> diagnostics, Location location)
+    /// <summary>The contract's naming (the value of <c>SocketIOEventNaming</c>) from its attribute.</summary>
+    public static int NamingOf(AttributeData attribute)
     {
-        if (method.IsGenericMethod)
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
-            diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.GenericMember, location, method.Name));
-            return null;
+            if (argument.Key == "Naming" && argument.Value.Value is int value)
+            {
+                return value;
+            }
         }
 
-        string eventName = Naming.EventName(method.Name, naming);
+        return 0;
+    }
+
+    /// <summary>A contract method's event name: its <c>[SocketIOEvent]</c>, else its name under the contract's naming.</summary>
+    public static string EventNameOf(IMethodSymbol method, int naming)
+    {
         foreach (AttributeData attribute in method.GetAttributes())
         {
             if (attribute.AttributeClass?.ToDisplayString() == KnownNames.SocketIOEventAttribute
                 && attribute.ConstructorArguments.Length == 1
                 && attribute.ConstructorArguments[0].Value is string name)
             {
-                eventName = name;
+                return name;
             }
         }
 
-        if (Array.IndexOf(KnownNames.ReservedEventNames, eventName) >= 0 || eventName.Length == 0)
+        return Naming.EventName(method.Name, naming);
+    }
+
+    private static EventSpec? ParseEvent(IMethodSymbol method, int naming, TypeModelBuilder types, List<Diagnostic> diagnostics, Location location)
+    {
+        if (method.IsGenericMethod)
         {
-            diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.ReservedEventName, location, eventName, method.Name));
+            diagnostics.Add(Diagnostic.Create(SocketIODescriptors.GenericMember, location, method.Name));
+            return null;
+        }
+
+        string eventName = EventNameOf(method, naming);
+
+        if (string.IsNullOrWhiteSpace(eventName))
+        {
+            diagnostics.Add(Diagnostic.Create(SocketIODescriptors.EmptyEventName, location, method.Name));
+            return null;
+        }
+
+        if (Array.IndexOf(KnownNames.ReservedEventNames, eventName) >= 0)
+        {
+            diagnostics.Add(Diagnostic.Create(SocketIODescriptors.ReservedEventName, location, eventName, method.Name));
             return null;
         }
 
         if (!TryReadReturn(method.ReturnType, out ReturnKind kind, out ITypeSymbol? ackType))
         {
-            diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.UnsupportedReturnType, location, method.Name, method.ReturnType.ToDisplayString()));
+            diagnostics.Add(Diagnostic.Create(SocketIODescriptors.UnsupportedReturnType, location, method.Name, method.ReturnType.ToDisplayString()));
             return null;
         }
 
@@ -139,9 +175,13 @@ internal static class ContractParser
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             IParameterSymbol parameter = method.Parameters[i];
-            if (parameter.RefKind != RefKind.None || parameter.IsParams)
+            if (parameter.RefKind != RefKind.None || parameter.IsParams || parameter.Type.TypeKind == TypeKind.Pointer || parameter.Type.IsRefLikeType)
             {
-                diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.UnsupportedParameter, location, parameter.Name, method.Name, parameter.IsParams ? "params" : "passed by reference"));
+                string what = parameter.IsParams ? "params"
+                    : parameter.RefKind != RefKind.None ? "passed by reference"
+                    : parameter.Type.TypeKind == TypeKind.Pointer ? "a pointer"
+                    : "a ref struct";
+                diagnostics.Add(Diagnostic.Create(SocketIODescriptors.UnsupportedParameter, parameter.Locations.FirstOrDefault() ?? location, parameter.Name, method.Name, what));
                 failed = true;
                 continue;
             }
@@ -150,7 +190,7 @@ internal static class ContractParser
             {
                 if (i != method.Parameters.Length - 1)
                 {
-                    diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.UnsupportedParameter, location, parameter.Name, method.Name, "a CancellationToken before other parameters"));
+                    diagnostics.Add(Diagnostic.Create(SocketIODescriptors.CancellationTokenNotLast, parameter.Locations.FirstOrDefault() ?? location, parameter.Name, method.Name));
                     failed = true;
                 }
 
@@ -158,10 +198,17 @@ internal static class ContractParser
                 continue;
             }
 
+            if (parameter.Type.TypeKind == TypeKind.Delegate)
+            {
+                diagnostics.Add(Diagnostic.Create(SocketIODescriptors.DelegateParameter, parameter.Locations.FirstOrDefault() ?? location, parameter.Name, method.Name));
+                failed = true;
+                continue;
+            }
+
             ValueSpec? value = types.AddValue(parameter.Type, parameter.Name, out string? error);
             if (value is null)
             {
-                diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.UnsupportedType, location, parameter.Type.ToDisplayString(), method.Name, error));
+                diagnostics.Add(Diagnostic.Create(SocketIODescriptors.UnsupportedType, location, parameter.Type.ToDisplayString(), method.Name, error));
                 failed = true;
                 continue;
             }
@@ -181,7 +228,7 @@ internal static class ContractParser
                     ValueSpec? value = types.AddValue(element.Type, element.Name, out string? error);
                     if (value is null)
                     {
-                        diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.UnsupportedType, location, element.Type.ToDisplayString(), method.Name, error));
+                        diagnostics.Add(Diagnostic.Create(SocketIODescriptors.UnsupportedType, location, element.Type.ToDisplayString(), method.Name, error));
                         failed = true;
                         continue;
                     }
@@ -194,7 +241,7 @@ internal static class ContractParser
                 ValueSpec? value = types.AddValue(ackType, "result", out string? error);
                 if (value is null)
                 {
-                    diagnostics.Add(Diagnostic.Create(GeneratorDescriptors.UnsupportedType, location, ackType.ToDisplayString(), method.Name, error));
+                    diagnostics.Add(Diagnostic.Create(SocketIODescriptors.UnsupportedType, location, ackType.ToDisplayString(), method.Name, error));
                     failed = true;
                 }
                 else

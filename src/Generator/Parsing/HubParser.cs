@@ -5,7 +5,6 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using SocketIO.Typed.Generator.Diagnostics;
 using SocketIO.Typed.Generator.Model;
 using SocketIO.Typed.SourceGeneration;
 
@@ -22,9 +21,14 @@ internal static class HubParser
         var hub = (INamedTypeSymbol)context.TargetSymbol;
         var declaration = (ClassDeclarationSyntax)context.TargetNode;
         Location location = declaration.Identifier.GetLocation();
-        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword) || hub.IsGenericType || hub.ContainingType is not null || hub.IsAbstract)
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
         {
-            return new HubParseResult(null, ImmutableArray.Create(Diagnostic.Create(GeneratorDescriptors.HubShape, location, hub.Name)));
+            return new HubParseResult(null, ImmutableArray.Create(Diagnostic.Create(SocketIODescriptors.HubNotPartial, location, hub.Name)));
+        }
+
+        if (hub.IsGenericType || hub.ContainingType is not null || hub.IsAbstract)
+        {
+            return new HubParseResult(null, ImmutableArray.Create(Diagnostic.Create(SocketIODescriptors.HubShape, location, hub.Name)));
         }
 
         string? defaultNamespace = null;
@@ -63,7 +67,7 @@ internal static class HubParser
             .FirstOrDefault();
         if (constructor is null || dispatchers.Count == 0)
         {
-            return new HubParseResult(null, ImmutableArray.Create(Diagnostic.Create(GeneratorDescriptors.HubShape, location, hub.Name)));
+            return new HubParseResult(null, ImmutableArray.Create(Diagnostic.Create(SocketIODescriptors.HubShape, location, hub.Name)));
         }
 
         var parameters = constructor.Parameters.Select(static p => new HubParameterSpec(

@@ -17,7 +17,8 @@ namespace SocketIO.Typed;
 /// }
 /// </code>
 /// </example>
-[AttributeUsage(AttributeTargets.Interface, AllowMultiple = false, Inherited = false)]
+// Classes and structs are allowed by the attribute so that the analyzers can say what to do (SIO0013), not CS0592.
+[AttributeUsage(AttributeTargets.Interface | AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
 public sealed class SocketIOContractAttribute : Attribute
 {
     /// <summary>How method names become event names when a method has no <see cref="SocketIOEventAttribute"/> (default camelCase).</summary>
