@@ -25,6 +25,10 @@ internal static partial class AnalyzerHarness
 
     private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Preview);
 
+    public static CSharpParseOptions ParseOptions => s_parseOptions;
+
+    public static ImmutableArray<MetadataReference> References => s_references.Value;
+
     [GeneratedRegex(@"\{\|(?<id>SIO\d{4}):(?<text>.*?)\|\}", RegexOptions.Singleline)]
     private static partial Regex Markup();
 
