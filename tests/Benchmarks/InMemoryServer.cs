@@ -28,11 +28,16 @@ internal sealed class InMemoryServer : IAsyncDisposable
 
     public EngineIOSession[] Sessions { get; }
 
-    public static async Task<InMemoryServer> StartAsync(int clients, Action<SocketIOServer>? configure = null)
+    /// <summary>Starts a server and connects <paramref name="clients"/> clients to "/".</summary>
+    /// <param name="clients">How many clients.</param>
+    /// <param name="configure">Maps handlers or hubs before the clients connect.</param>
+    /// <param name="services">The application's services: hubs are created from each socket's scope of them.</param>
+    /// <returns>The server with its sessions.</returns>
+    public static async Task<InMemoryServer> StartAsync(int clients, Action<SocketIOServer>? configure = null, IServiceProvider? services = null)
     {
         var options = new SocketIOServerOptions();
         options.EngineIO.TimeProvider = new FrozenTimeProvider();
-        var server = new SocketIOServer(options);
+        var server = new SocketIOServer(options, loggerFactory: null, services);
         configure?.Invoke(server);
         var sessions = new EngineIOSession[clients];
         for (int i = 0; i < clients; i++)
@@ -53,7 +58,15 @@ internal sealed class InMemoryServer : IAsyncDisposable
         }
 
         var result = new InMemoryServer(server, sessions);
-        result.Drain(); // the CONNECT replies
+
+        // One CONNECT reply per client; fewer means a socket was registered but its connection failed (for example a
+        // hub that could not be created), and every benchmark on it would measure nothing.
+        int replies = result.Drain();
+        if (replies != clients)
+        {
+            throw new InvalidOperationException($"{replies} CONNECT replies for {clients} clients.");
+        }
+
         return result;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Reflection;
 using System.Text;
 using Xunit.Abstractions;
@@ -10,7 +11,8 @@ namespace SocketIO.Typed.Aot.Tests;
 /// <summary>
 /// The typed samples published with NativeAOT (no warning allowed) and run against real peers: the native chat server
 /// against the official JS client (the chat's smoke script) and against the native typed console client; the native
-/// probe server against the official client's probe scenario.
+/// probe server against the official client's probe scenario; the native benchmark server (typed and untyped) against the
+/// load harness's raw frames and the official client.
 /// </summary>
 public sealed class NativeSamplesTests(ITestOutputHelper output)
 {
@@ -72,6 +74,121 @@ public sealed class NativeSamplesTests(ITestOutputHelper output)
             probe.Kill(entireProcessTree: true);
             await probe.WaitForExitAsync();
         }
+    }
+
+    [Fact]
+    public async Task The_benchmark_server_runs_natively_typed_and_untyped_against_the_harness_wire_format_and_the_official_client()
+    {
+        string server = await PublishAsync("samples/Benchmark.Server", "Benchmark.Server");
+        string clientScript = Path.Combine(s_root, "tests/SocketIO.Typed.Aot.Tests/node/bench-client.mjs");
+
+        // The first WebSocket connect of this (JIT-compiled) test process costs it hundreds of milliseconds: a first
+        // start warms it up, so the times reported below are the server's.
+        (Process warmUp, ClientWebSocket warmUpSocket, _) = await StartBenchAsync(server, "typed", "warm-up start");
+        await StopAsync(warmUp, warmUpSocket);
+
+        foreach (string api in new[] { "typed", "untyped" })
+        {
+            (Process bench, ClientWebSocket socket, int port) = await StartBenchAsync(server, api, api);
+            try
+            {
+                // The harness's own view: raw Engine.IO/Socket.IO frames, checked byte for byte (BENCH-CONTRACT.md).
+                string padding = new('x', 32);
+                await SendTextAsync(socket, $"421[\"echo\",\"{padding}\"]");
+                Assert.Equal($"431[\"{padding}\"]", await ReceiveTextAsync(socket));
+                string tick = "{\"t\":912345678901234,\"s\":42,\"p\":\"" + new string('p', 54) + "\"}";
+                await SendTextAsync(socket, $"42[\"broadcast\",{tick}]");
+                Assert.Equal($"42[\"tick\",{tick}]", await ReceiveTextAsync(socket));
+
+                // The official client, over both transports the harness uses.
+                foreach (string transport in new[] { "websocket", "polling" })
+                {
+                    (int exit, string text) = await RunAsync("node", [clientScript, $"http://127.0.0.1:{port}", transport], TimeSpan.FromSeconds(60));
+                    Assert.True(exit == 0, text);
+                    Assert.Contains("\"ok\":true", text, StringComparison.Ordinal);
+                }
+            }
+            finally
+            {
+                await StopAsync(bench, socket);
+            }
+        }
+    }
+
+    // Starts the benchmark server on a free port with BENCH_API=api, and reports how long after the start its first
+    // Socket.IO connection was accepted.
+    private async Task<(Process Process, ClientWebSocket Socket, int Port)> StartBenchAsync(string server, string api, string label)
+    {
+        int port = FreePort();
+        var clock = Stopwatch.StartNew();
+        Process process = Start(server, [], new() { ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["BENCH_API"] = api }, Path.GetDirectoryName(server)!);
+        try
+        {
+            ClientWebSocket socket = await FirstConnectAsync(port, clock);
+            output.WriteLine($"Benchmark.Server ({label}): first Socket.IO connect accepted {clock.Elapsed.TotalMilliseconds:F0} ms after the process started");
+            return (process, socket, port);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task StopAsync(Process process, ClientWebSocket socket)
+    {
+        socket.Dispose();
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
+
+    // Polls from the moment the process started until a Socket.IO CONNECT to "/" over WebSocket is accepted:
+    // 0{"sid":…} (Engine.IO open), then 40 answered with 40{"sid":…}.
+    private static async Task<ClientWebSocket> FirstConnectAsync(int port, Stopwatch clock)
+    {
+        var uri = new Uri($"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var socket = new ClientWebSocket();
+            try
+            {
+                await socket.ConnectAsync(uri, CancellationToken.None);
+                Assert.StartsWith("0{", await ReceiveTextAsync(socket), StringComparison.Ordinal);
+                await SendTextAsync(socket, "40");
+                Assert.StartsWith("40{\"sid\":", await ReceiveTextAsync(socket), StringComparison.Ordinal);
+                return socket;
+            }
+            catch (WebSocketException)
+            {
+                // Not listening yet.
+                socket.Dispose();
+                await Task.Delay(5);
+            }
+        }
+
+        Assert.Fail($"no Socket.IO connection was accepted on port {port} within 30 s");
+        return null!;
+    }
+
+    private static Task SendTextAsync(ClientWebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[64 * 1024];
+        int length = 0;
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
+            length += result.Count;
+        }
+        while (!result.EndOfMessage);
+        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+        return Encoding.UTF8.GetString(buffer, 0, length);
     }
 
     // dotnet publish -c Release -r linux-x64 (PublishAot is set in the sample's project): fails on any warning.
