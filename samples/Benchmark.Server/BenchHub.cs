@@ -11,6 +11,6 @@ internal sealed partial class BenchHub : SocketHub<IBenchClient>, IBenchServer
     public ValueTask<string> Echo(string payload) => ValueTask.FromResult(payload);
 
     // socket.on('broadcast', p => io.emit('tick', p)): encoded once by the generated broadcast view, queued to every socket.
-    // An acknowledged broadcast (42<id>["broadcast",…]) gets no answer: the contract's plain event has none to give.
+    // An acknowledged broadcast (42<id>["broadcast",…]) is answered 43<id>[] once handled, as the untyped server does.
     public ValueTask Broadcast(TickPayload payload) => Clients.All.Tick(payload);
 }

@@ -20,6 +20,9 @@ public interface IFeatureServer
 
     /// <summary>Counts this socket's calls in its typed data.</summary>
     Task<int> Count();
+
+    /// <summary>A plain event (no answer value), handled asynchronously.</summary>
+    Task Note(string text);
 }
 
 /// <summary>What the feature hub's clients handle.</summary>
@@ -79,6 +82,12 @@ public sealed partial class FeatureHub(FeatureProbe probe) : SocketHub<IFeatureC
 
     public Task<int> Count() => Task.FromResult(++Data.Calls);
 
+    public async Task Note(string text)
+    {
+        await Task.Yield();
+        probe.Seen.Enqueue("note:" + text);
+    }
+
     public override ValueTask OnConnectedAsync()
     {
         // Untyped interop stays: OnAny sees every event, and an event no contract names reaches On handlers.
@@ -90,6 +99,20 @@ public sealed partial class FeatureHub(FeatureProbe probe) : SocketHub<IFeatureC
         Socket.On("extra", static context => context.AckAsync("untyped:" + context.Arguments.GetString(0)));
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>A service nobody registers.</summary>
+public interface IUnregisteredService;
+
+/// <summary>A hub whose constructor asks for a service that is not registered: it cannot be created.</summary>
+[SocketIOHub]
+public sealed partial class UncreatableHub(IUnregisteredService service) : SocketHub<IFeatureClient>, IFeatureServer
+{
+    public Task<string> Hold(string tag, CancellationToken cancellationToken = default) => Task.FromResult(service.ToString() ?? tag);
+
+    public Task<int> Count() => Task.FromResult(0);
+
+    public Task Note(string text) => Task.CompletedTask;
 }
 
 /// <summary>A typed client handler that records ticks and answers its name.</summary>
@@ -291,6 +314,36 @@ public sealed class TypedHubServicesTests(ITestOutputHelper output)
         Assert.Equal("untyped:x", answer.GetString(0));
         Assert.Equal(1, (await socket.EmitWithAckAsync("count").WaitAsync(s_wait)).GetInt32(0));
         Assert.Equal(["extra", "count"], probe.Seen);
+    }
+
+    [Fact]
+    public async Task A_plain_event_sent_with_an_ack_request_is_answered_empty_once_handled()
+    {
+        await using WebApplication app = await StartAsync();
+        FeatureProbe probe = app.Services.GetRequiredService<FeatureProbe>();
+        await using SocketIOManager io = Client(app);
+        SocketIOClientSocket socket = io.Of("/features");
+        await socket.ConnectAsync().WaitAsync(s_wait);
+
+        SocketIOArguments answer = await socket.EmitWithAckAsync("note", "n1").WaitAsync(s_wait);
+        Assert.Equal(0, answer.Count);
+        Assert.Contains("note:n1", probe.Seen); // answered after the handler ran
+    }
+
+    [Fact]
+    public async Task A_hub_that_cannot_be_created_refuses_the_connection_and_leaves_nothing_registered()
+    {
+        await using WebApplication app = await StartAsync(map: a => a.MapSocketIO().MapNamespace<UncreatableHub>("/broken").MapNamespace<FeatureHub>());
+        await using SocketIOManager io = Client(app);
+        SocketIOClientSocket socket = io.Of("/broken");
+        SocketIOConnectException refused = await Assert.ThrowsAsync<SocketIOConnectException>(() => socket.ConnectAsync().WaitAsync(s_wait));
+        Assert.Contains("could not create its handler", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(app.Services.GetRequiredService<SocketIOServer>().Of("/broken").Sockets);
+
+        // The same connection still serves the other namespace.
+        SocketIOClientSocket<IFeatureServer, IFeatureClient> works = io.Of<IFeatureServer, IFeatureClient>(new FeatureClientHandler("ok"));
+        await works.ConnectAsync().WaitAsync(s_wait);
+        Assert.Equal(1, await works.Server.Count().WaitAsync(s_wait));
     }
 
     [Fact]

@@ -291,15 +291,19 @@ internal static class ContractEmitter
         w.Line($"{taskType} task = {call};");
         if (!e.IsAcknowledged)
         {
+            // A peer that asked for an acknowledgement of a plain event gets an empty one once the handler completed.
             w.Open("if (task.IsCompletedSuccessfully)");
+            w.Line($"{Json}.AnswerEmpty(context);");
             w.Line($"return new {ValueTask}<{Result}>({Result}.Handled);");
             w.Close();
             w.Line();
-            w.Line($"return Await{index}(task);");
+            w.Line($"return Await{index}(task, context);");
             w.Close();
             w.Line();
-            w.Open($"private static async {ValueTask}<{Result}> Await{index}({taskType} task)");
+            w.Line($"private static async {ValueTask}<{Result}> Await{index}<TContext>({taskType} task, TContext context)");
+            w.Open(constraint);
             w.Line("await task.ConfigureAwait(false);");
+            w.Line($"{Json}.AnswerEmpty(context);");
             w.Line($"return {Result}.Handled;");
             w.Close();
         }

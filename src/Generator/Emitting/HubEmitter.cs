@@ -29,8 +29,9 @@ internal static class HubEmitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Open($"static {spec.FullName} global::SocketIO.Typed.Server.ISocketHub<{spec.FullName}>.Create(global::System.IServiceProvider services)");
+        // An IServiceProvider parameter gets the socket's scope itself (services may create it lazily).
         string arguments = string.Join(", ", spec.ConstructorParameters.Select(static p => p.IsServiceProvider
-            ? "services"
+            ? "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::System.IServiceProvider>(services)"
             : p.IsOptional
                 ? $"({p.TypeSyntax})global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<{p.TypeSyntax.TrimEnd('?')}>(services)"
                 : $"global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{p.TypeSyntax}>(services)"));

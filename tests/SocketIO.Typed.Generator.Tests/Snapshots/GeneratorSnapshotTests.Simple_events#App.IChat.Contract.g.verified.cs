@@ -127,15 +127,18 @@ namespace App
             global::System.Threading.Tasks.Task task = handler.Say(arg0);
             if (task.IsCompletedSuccessfully)
             {
+                global::SocketIO.Typed.Serialization.SocketIOJson.AnswerEmpty(context);
                 return new global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult>(global::SocketIO.Typed.SocketIODispatchResult.Handled);
             }
 
-            return Await0(task);
+            return Await0(task, context);
         }
 
-        private static async global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> Await0(global::System.Threading.Tasks.Task task)
+        private static async global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> Await0<TContext>(global::System.Threading.Tasks.Task task, TContext context)
+            where TContext : global::SocketIO.Typed.ISocketIOEventContext
         {
             await task.ConfigureAwait(false);
+            global::SocketIO.Typed.Serialization.SocketIOJson.AnswerEmpty(context);
             return global::SocketIO.Typed.SocketIODispatchResult.Handled;
         }
 
@@ -145,15 +148,18 @@ namespace App
             global::System.Threading.Tasks.ValueTask task = handler.Ping();
             if (task.IsCompletedSuccessfully)
             {
+                global::SocketIO.Typed.Serialization.SocketIOJson.AnswerEmpty(context);
                 return new global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult>(global::SocketIO.Typed.SocketIODispatchResult.Handled);
             }
 
-            return Await1(task);
+            return Await1(task, context);
         }
 
-        private static async global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> Await1(global::System.Threading.Tasks.ValueTask task)
+        private static async global::System.Threading.Tasks.ValueTask<global::SocketIO.Typed.SocketIODispatchResult> Await1<TContext>(global::System.Threading.Tasks.ValueTask task, TContext context)
+            where TContext : global::SocketIO.Typed.ISocketIOEventContext
         {
             await task.ConfigureAwait(false);
+            global::SocketIO.Typed.Serialization.SocketIOJson.AnswerEmpty(context);
             return global::SocketIO.Typed.SocketIODispatchResult.Handled;
         }
     }

@@ -404,6 +404,31 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
             return null;
         }
 
+        if (DispatcherFactory is { } factory)
+        {
+            // Before the socket is registered or reachable: no event can arrive before its dispatcher, and a factory
+            // that fails (a hub whose services cannot be resolved) refuses the connection instead of leaving a socket
+            // registered that never got its CONNECT reply.
+            try
+            {
+                socket.Dispatcher = factory(socket);
+            }
+#pragma warning disable CA1031 // the failure is logged and answered with CONNECT_ERROR; the server keeps running
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.ConnectionHandlerFailed(Server.Logger, e, Name, socket.Id);
+                connection.SendConnectError(Name, "Server error: the namespace could not create its handler for this connection.", null);
+                if (recovered)
+                {
+                    socket.Abort();
+                }
+
+                Release(missed);
+                return null;
+            }
+        }
+
         if (!recovered)
         {
             _sockets[socket.Id] = socket;
@@ -412,12 +437,6 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
         else
         {
             SocketIOServerLog.Recovered(Server.Logger, socket.Id, Name, missed?.Count ?? 0);
-        }
-
-        if (DispatcherFactory is { } factory)
-        {
-            // Before the socket is reachable: no event can arrive before its dispatcher.
-            socket.Dispatcher = factory(socket);
         }
 
         connection.Add(socket);

@@ -270,6 +270,32 @@ public static class SocketIOJson
     /// <returns>The value.</returns>
     public static JsonElement ReadElement(ref Utf8JsonReader reader) => JsonElement.ParseValue(ref reader);
 
+    /// <summary>
+    /// Answers a plain event (one whose contract method returns no value) with an empty acknowledgement when the peer
+    /// asked for one (<c>emitWithAck</c>): the answer says the handler completed, instead of leaving the peer to time out.
+    /// </summary>
+    /// <typeparam name="TContext">The event context.</typeparam>
+    /// <param name="context">The event.</param>
+    public static void AnswerEmpty<TContext>(TContext context)
+        where TContext : ISocketIOEventContext
+    {
+        if (!context.CanAck)
+        {
+            return;
+        }
+
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        try
+        {
+            writer.BeginAck();
+            context.SendAck(writer);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
+    }
+
     private static T Parse<T>(ref Utf8JsonReader reader, string expected)
         where T : ISpanParsable<T>
     {

@@ -130,6 +130,7 @@ public class SocketIONamespaceClients<TClient>
     where TClient : class
 {
     private readonly SocketIONamespace _namespace;
+    private readonly BroadcastOperator _all; // immutable: every target derived from it is a new operator
 
     /// <summary>The targets of a namespace.</summary>
     /// <param name="namespace">The namespace.</param>
@@ -137,10 +138,11 @@ public class SocketIONamespaceClients<TClient>
     {
         ArgumentNullException.ThrowIfNull(@namespace);
         _namespace = @namespace;
+        _all = new BroadcastOperator(@namespace);
     }
 
     /// <summary>Every socket of the namespace (across the cluster).</summary>
-    public SocketIOBroadcastTarget<TClient> All => new(new BroadcastOperator(_namespace));
+    public SocketIOBroadcastTarget<TClient> All => new(_all);
 
     /// <summary>The sockets in a room (the caller included when it is a member).</summary>
     /// <param name="room">The room.</param>

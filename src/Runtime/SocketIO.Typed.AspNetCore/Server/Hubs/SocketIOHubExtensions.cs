@@ -21,7 +21,8 @@ public static class SocketIOHubExtensions
         server.RegisterHub(typeof(THub), target);
         target.DispatcherFactory = static socket =>
         {
-            THub hub = THub.Create(socket.Services);
+            // The socket's service scope is created only if the hub's constructor asks for a service.
+            THub hub = THub.Create(new LazySocketServices(socket));
             hub.Attach(socket);
             socket.OnDisconnect(static async (s, reason) =>
             {
@@ -57,6 +58,12 @@ public static class SocketIOHubExtensions
     /// <returns>The targets.</returns>
     public static SocketIONamespaceClients<TClient> Clients<TClient>(this SocketIONamespace @namespace)
         where TClient : class => new(@namespace);
+}
+
+/// <summary>A socket's scoped services, its scope created on the first request (a hub without constructor parameters makes none).</summary>
+internal sealed class LazySocketServices(SocketIOSocket socket) : IServiceProvider
+{
+    public object? GetService(Type serviceType) => socket.Services.GetService(serviceType);
 }
 
 /// <summary>The dispatcher of one hub's socket: the hub's generated dispatch, then the socket's untyped handlers.</summary>
