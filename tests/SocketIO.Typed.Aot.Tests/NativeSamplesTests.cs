@@ -195,10 +195,15 @@ public sealed class NativeSamplesTests(ITestOutputHelper output)
     private async Task<string> PublishAsync(string project, string name)
     {
         string outputDirectory = Path.Combine(Path.GetTempPath(), "sio-aot-" + name + "-" + Environment.ProcessId);
-        (int exit, string log) = await RunAsync(
+        int exit;
+        string log;
+        using (await BuildLock.AcquireAsync())
+        {
+            (exit, log) = await RunAsync(
             "dotnet",
-            ["publish", Path.Combine(s_root, project), "-c", "Release", "-r", "linux-x64", "-o", outputDirectory, "-nologo"],
-            TimeSpan.FromMinutes(15));
+                ["publish", Path.Combine(s_root, project), "-c", "Release", "-r", "linux-x64", "-o", outputDirectory, "-nologo"],
+                TimeSpan.FromMinutes(15));
+        }
         Assert.True(exit == 0, log);
         string[] warnings = log.Split('\n').Where(static l => l.Contains("warning", StringComparison.OrdinalIgnoreCase)).ToArray();
         Assert.True(warnings.Length == 0, string.Join("\n", warnings));
