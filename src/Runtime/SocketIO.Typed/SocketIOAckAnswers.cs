@@ -60,6 +60,13 @@ internal static class SocketIOAckAnswers
 
     /// <summary>Answers an event whose arguments could not be bound with <c>{"error":"binding","message":"…"}</c>.</summary>
     public static void AnswerBindingFailure<TContext>(TContext context, string? error)
+        where TContext : ISocketIOEventContext => Answer(context, error, isError: true);
+
+    /// <summary>Answers a plain event the peer asked an acknowledgement for with an empty one.</summary>
+    public static void AnswerEmpty<TContext>(TContext context)
+        where TContext : ISocketIOEventContext => Answer(context, null, isError: false);
+
+    private static void Answer<TContext>(TContext context, string? error, bool isError)
         where TContext : ISocketIOEventContext
     {
         if (!context.CanAck)
@@ -71,7 +78,11 @@ internal static class SocketIOAckAnswers
         try
         {
             writer.BeginAck();
-            SocketIOEventEncoder.WriteBindingError(writer, error);
+            if (isError)
+            {
+                SocketIOEventEncoder.WriteBindingError(writer, error);
+            }
+
             context.SendAck(writer);
         }
         finally

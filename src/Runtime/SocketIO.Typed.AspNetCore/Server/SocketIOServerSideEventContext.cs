@@ -9,6 +9,7 @@ public sealed class SocketIOServerSideEventContext : ISocketIOEventContext
 {
     private readonly Action<EncodedPacket>? _answer;
     private int _answered;
+    private byte[]? _eventNameUtf8; // encoded once: a generated dispatcher reads it for every name it compares
 
     internal SocketIOServerSideEventContext(SocketIONamespace @namespace, string eventName, SocketIOArguments arguments, Action<EncodedPacket>? answer)
     {
@@ -25,7 +26,7 @@ public sealed class SocketIOServerSideEventContext : ISocketIOEventContext
     public string EventName { get; }
 
     /// <summary>The event name as UTF-8.</summary>
-    public ReadOnlyMemory<byte> EventNameUtf8 => System.Text.Encoding.UTF8.GetBytes(EventName);
+    public ReadOnlyMemory<byte> EventNameUtf8 => _eventNameUtf8 ??= System.Text.Encoding.UTF8.GetBytes(EventName);
 
     /// <summary>0 when the sending server waits for an answer, else -1 (server-side answers are matched by the adapter, not by id).</summary>
     public long AckId => _answer is null ? -1 : 0;

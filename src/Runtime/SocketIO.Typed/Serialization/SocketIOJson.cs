@@ -277,24 +277,7 @@ public static class SocketIOJson
     /// <typeparam name="TContext">The event context.</typeparam>
     /// <param name="context">The event.</param>
     public static void AnswerEmpty<TContext>(TContext context)
-        where TContext : ISocketIOEventContext
-    {
-        if (!context.CanAck)
-        {
-            return;
-        }
-
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        try
-        {
-            writer.BeginAck();
-            context.SendAck(writer);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-    }
+        where TContext : ISocketIOEventContext => SocketIOAckAnswers.AnswerEmpty(context);
 
     private static T Parse<T>(ref Utf8JsonReader reader, string expected)
         where T : ISpanParsable<T>
