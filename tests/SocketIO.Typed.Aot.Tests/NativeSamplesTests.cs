@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Reflection;
 using System.Text;
+using SocketIO.Typed.Tests;
 using Xunit.Abstractions;
 
 namespace SocketIO.Typed.Aot.Tests;

@@ -1,4 +1,4 @@
-namespace SocketIO.Typed.Aot.Tests;
+namespace SocketIO.Typed.Tests;
 
 /// <summary>
 /// A lock shared by the test processes that run dotnet build or publish on this repository's projects (the NativeAOT
