@@ -15,14 +15,15 @@ namespace SocketIO.Typed.Analyzers.CodeFixes;
 
 /// <summary>
 /// The fixes whose intent is clear: make a hub <c>partial</c> (SIO0014), move a <c>CancellationToken</c> last (SIO0009),
-/// return <c>Task</c> instead of <c>void</c> (SIO0002, SIO0017), and name a duplicate event after its method (SIO0005).
+/// return <c>Task</c> instead of <c>void</c> (SIO0002, SIO0017), name a duplicate event after its method (SIO0005), and
+/// replace an untyped emit by name with the contract's typed call (SIO0020, when the arguments fit the contract method).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SocketIOCodeFixProvider))]
 [Shared]
-public sealed class SocketIOCodeFixProvider : CodeFixProvider
+public sealed partial class SocketIOCodeFixProvider : CodeFixProvider
 {
     /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SIO0002", "SIO0005", "SIO0009", "SIO0014", "SIO0017");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SIO0002", "SIO0005", "SIO0009", "SIO0014", "SIO0017", "SIO0020");
 
     /// <inheritdoc/>
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -52,6 +53,16 @@ public sealed class SocketIOCodeFixProvider : CodeFixProvider
                     break;
                 case "SIO0005" when node.FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } duplicate:
                     Register(context, diagnostic, "Name the event after its method", "SIO0005", root, duplicate, NameAfterMethod(duplicate));
+                    break;
+                case "SIO0020" when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { } call
+                    && await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false) is { } model
+                    && TypedCall(model, call, diagnostic, context.CancellationToken) is { } typed:
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            "Call " + typed.Title,
+                            _ => Task.FromResult(context.Document.WithSyntaxRoot(WithUsings(root.ReplaceNode(call, typed.Call), typed.Namespaces, call))),
+                            "SIO0020:typed"),
+                        diagnostic);
                     break;
             }
         }

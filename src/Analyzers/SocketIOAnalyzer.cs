@@ -63,7 +63,7 @@ public sealed class SocketIOAnalyzer : DiagnosticAnalyzer
         private readonly INamedTypeSymbol? _task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
         private readonly INamedTypeSymbol? _taskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
         private readonly INamedTypeSymbol? _valueTaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
-        private readonly Lazy<Dictionary<string, (string Contract, string Method)>> _events = new(() => ContractEvents(compilation, contractAttribute));
+        private readonly Lazy<Dictionary<string, (string Contract, string MetadataName, string Method)>> _events = new(() => ContractEvents(compilation, contractAttribute));
         private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _handlerTypes = new(SymbolEqualityComparer.Default);
 
         // ------------------------------------------------------------------ types: contracts, hubs, attributes
@@ -174,12 +174,12 @@ public sealed class SocketIOAnalyzer : DiagnosticAnalyzer
                     {
                         context.ReportDiagnostic(Diagnostic.Create(SocketIODescriptors.ReservedNameInUntypedCall, location, text, method.Name));
                     }
-                    else if (Array.IndexOf(s_emitMethods, method.Name) >= 0 && _events.Value.TryGetValue(text, out (string Contract, string Method) declared))
+                    else if (Array.IndexOf(s_emitMethods, method.Name) >= 0 && _events.Value.TryGetValue(text, out (string Contract, string MetadataName, string Method) declared))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
                             SocketIODescriptors.UntypedEmitOfContractEvent,
                             location,
-                            ImmutableDictionary<string, string?>.Empty.Add("Method", declared.Method).Add("Contract", declared.Contract),
+                            ImmutableDictionary<string, string?>.Empty.Add("Method", declared.Method).Add("Contract", declared.MetadataName),
                             method.Name + "(\"" + text + "\")",
                             text,
                             declared.Contract));
@@ -371,9 +371,9 @@ public sealed class SocketIOAnalyzer : DiagnosticAnalyzer
         private static Location? AttributeLocation(AttributeData attribute) => attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation();
 
         // Every event name of every contract this compilation declares or references (the contract assemblies).
-        private static Dictionary<string, (string Contract, string Method)> ContractEvents(Compilation compilation, INamedTypeSymbol contractAttribute)
+        private static Dictionary<string, (string Contract, string MetadataName, string Method)> ContractEvents(Compilation compilation, INamedTypeSymbol contractAttribute)
         {
-            var events = new Dictionary<string, (string Contract, string Method)>(StringComparer.Ordinal);
+            var events = new Dictionary<string, (string Contract, string MetadataName, string Method)>(StringComparer.Ordinal);
             var assemblies = new List<IAssemblySymbol> { compilation.Assembly };
             foreach (IAssemblySymbol referenced in compilation.SourceModule.ReferencedAssemblySymbols)
             {
@@ -399,13 +399,25 @@ public sealed class SocketIOAnalyzer : DiagnosticAnalyzer
                         string name = ContractParser.EventNameOf(method, naming);
                         if (!events.ContainsKey(name))
                         {
-                            events[name] = (type.Name, method.Name);
+                            events[name] = (type.Name, MetadataName(type), method.Name);
                         }
                     }
                 }
             }
 
             return events;
+        }
+
+        // What Compilation.GetTypeByMetadataName finds the contract by (the code fix reads it from the diagnostic).
+        private static string MetadataName(INamedTypeSymbol type)
+        {
+            string name = type.MetadataName;
+            for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                name = outer.MetadataName + "+" + name;
+            }
+
+            return type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + name : name;
         }
 
         private static IEnumerable<INamedTypeSymbol> AllTypes(INamespaceSymbol root)

@@ -18,6 +18,19 @@ internal static class CodeFixHarness
 {
     public static async Task<string> FixAsync(string markup)
     {
+        (Document document, List<CodeAction> actions) = await FixesAsync(markup);
+        CodeAction fix = Assert.Single(actions);
+        ImmutableArray<CodeActionOperation> operations = await fix.GetOperationsAsync(CancellationToken.None);
+        Solution changed = Assert.Single(operations.OfType<ApplyChangesOperation>()).ChangedSolution;
+        SourceText text = await changed.GetDocument(document.Id)!.GetTextAsync();
+        return text.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
+    }
+
+    /// <summary>How many fixes are offered for the one marked diagnostic (which must be reported).</summary>
+    public static async Task<int> CountFixesAsync(string markup) => (await FixesAsync(markup)).Actions.Count;
+
+    private static async Task<(Document Document, List<CodeAction> Actions)> FixesAsync(string markup)
+    {
         (string source, List<(string Id, TextSpan Span)> expected) = AnalyzerHarness.Parse(markup);
         (string id, TextSpan span) = Assert.Single(expected);
         using var workspace = new AdhocWorkspace();
@@ -43,10 +56,6 @@ internal static class CodeFixHarness
         Assert.Contains(id, provider.FixableDiagnosticIds);
         var actions = new List<CodeAction>();
         await provider.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
-        CodeAction fix = Assert.Single(actions);
-        ImmutableArray<CodeActionOperation> operations = await fix.GetOperationsAsync(CancellationToken.None);
-        Solution changed = Assert.Single(operations.OfType<ApplyChangesOperation>()).ChangedSolution;
-        SourceText text = await changed.GetDocument(document.Id)!.GetTextAsync();
-        return text.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
+        return (document, actions);
     }
 }

@@ -82,4 +82,80 @@ public sealed class CodeFixTests
             Task Run_Now();
         }
         """);
+
+    [Fact]
+    public Task SIO0020_an_untyped_emit_to_a_server_socket_becomes_the_contract_proxy_call() => Check(
+        "public static class Use { public static async Task Run(SocketIOSocket socket) { await socket.EmitAsync({|SIO0020:\"said\"|}, \"hi\"); } }",
+        "public static class Use { public static async Task Run(SocketIOSocket socket) { await socket.As<IChatClient>().Said(\"hi\"); } }");
+
+    [Fact]
+    public Task SIO0020_an_untyped_broadcast_becomes_the_typed_broadcast_target() => Check(
+        "public static class Use { public static async Task Run(SocketIOSocket socket, string text) { await socket.To(\"room\").Except(socket.Id).EmitAsync({|SIO0020:\"said\"|}, text); } }",
+        "public static class Use { public static async Task Run(SocketIOSocket socket, string text) { await socket.To(\"room\").Except(socket.Id).As<IChatClient>().Said(text); } }");
+
+    [Fact]
+    public Task SIO0020_an_untyped_emit_to_a_namespace_becomes_its_typed_clients() => Check(
+        "public static class Use { public static void Run(SocketIONamespace ns) { _ = ns.EmitAsync({|SIO0020:\"said\"|}, \"hi\"); } }",
+        "public static class Use { public static void Run(SocketIONamespace ns) { _ = ns.Clients<IChatClient>().All.Said(\"hi\"); } }");
+
+    [Fact]
+    public Task SIO0020_an_acknowledged_emit_whose_answer_is_unused_becomes_the_typed_call() => Check(
+        """
+        [SocketIOContract] public interface IRooms { Task<int> Count(string room, CancellationToken token = default); }
+        public static class Use { public static async Task Run(SocketIO.Typed.Client.SocketIOClientSocket client) { await client.EmitWithAckAsync({|SIO0020:"count"|}, "lobby"); } }
+        """,
+        """
+        [SocketIOContract] public interface IRooms { Task<int> Count(string room, CancellationToken token = default); }
+        public static class Use { public static async Task Run(SocketIO.Typed.Client.SocketIOClientSocket client) { await client.As<IRooms>().Count("lobby"); } }
+        """);
+
+    [Fact]
+    public async Task SIO0020_adds_the_usings_the_typed_call_needs()
+    {
+        string fixedText = await CodeFixHarness.FixAsync("""
+            using System.Threading.Tasks;
+            using SocketIO.Typed.Server;
+
+            namespace Contracts
+            {
+                [SocketIO.Typed.SocketIOContract] public interface IFeed { Task Posted(string text); }
+            }
+
+            namespace App
+            {
+                public static class Use { public static async Task Run(BroadcastOperator everyone) { await everyone.EmitAsync({|SIO0020:"posted"|}, "hi"); } }
+            }
+            """);
+        Assert.Equal(
+            """
+            using System.Threading.Tasks;
+            using SocketIO.Typed.Server;
+            using SocketIO.Typed;
+            using Contracts;
+
+            namespace Contracts
+            {
+                [SocketIO.Typed.SocketIOContract] public interface IFeed { Task Posted(string text); }
+            }
+
+            namespace App
+            {
+                public static class Use { public static async Task Run(BroadcastOperator everyone) { await everyone.As<Contracts.IFeed>().Posted("hi"); } }
+            }
+            """.Replace("\r\n", "\n", StringComparison.Ordinal),
+            fixedText);
+        await AnalyzerHarness.VerifyAsync(fixedText);
+    }
+
+    [Theory]
+    [InlineData("await socket.EmitAsync({|SIO0020:\"said\"|}, 42);")]                                 // 42 is not a string
+    [InlineData("await socket.EmitAsync({|SIO0020:\"said\"|}, \"hi\", \"extra\");")]              // one value too many
+    [InlineData("await socket.EmitAsync({|SIO0020:\"said\"|}, values);")]                             // the values as an array
+    [InlineData("ValueTask pending = socket.EmitAsync({|SIO0020:\"said\"|}, \"hi\"); await pending;")] // a ValueTask is kept
+    [InlineData("SocketIOArguments answer = await socket.EmitWithAckAsync({|SIO0020:\"said\"|}, \"hi\");")] // Said has no answer
+    public async Task SIO0020_offers_no_fix_where_the_typed_call_would_mean_something_else(string statement)
+    {
+        string markup = Usings + "public static class Use { public static async Task Run(SocketIO.Typed.Client.SocketIOClientSocket socket, object?[] values) { " + statement + " } }";
+        Assert.Equal(0, await CodeFixHarness.CountFixesAsync(markup));
+    }
 }

@@ -317,6 +317,62 @@ public sealed class TypedHubServicesTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task As_gives_the_contract_proxy_of_an_untyped_socket_and_the_broadcast_target_of_an_operator()
+    {
+        SocketIONamespace? features = null;
+        var noted = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using WebApplication app = await StartAsync(map: app =>
+        {
+            features = app.MapSocketIO().Of("/features");
+            features.OnConnection(socket =>
+            {
+                socket.Join("r");
+                socket.On("note", context =>
+                {
+                    noted.TrySetResult(context.Arguments.GetString(0)!);
+                    return ValueTask.CompletedTask;
+                });
+                socket.On("go", async context =>
+                {
+                    // The untyped server socket through the contract: a plain event, then an acknowledged one.
+                    await socket.As<IFeatureClient>().Tick(1);
+                    string name = await socket.As<IFeatureClient>().Name();
+                    await features!.To("r").As<IFeatureClient>().Tick(2);
+                    await context.AckAsync(name);
+                });
+                return ValueTask.CompletedTask;
+            });
+        });
+        await using SocketIOManager io = Client(app);
+        SocketIOClientSocket socket = io.Of("/features");
+        var ticks = new List<int>();
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.On("tick", context =>
+        {
+            lock (ticks)
+            {
+                ticks.Add(context.Arguments.GetInt32(0));
+                if (ticks.Count == 2)
+                {
+                    second.TrySetResult();
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        socket.On("name", static context => context.AckAsync("ada"));
+        await socket.ConnectAsync().WaitAsync(s_wait);
+
+        // The client socket through the server's contract; "go" is untyped.
+        await socket.As<IFeatureServer>().Note("hello");
+        Assert.Equal("hello", await noted.Task.WaitAsync(s_wait));
+        SocketIOArguments answer = await socket.EmitWithAckAsync("go").WaitAsync(s_wait);
+        Assert.Equal("ada", answer.GetString(0));
+        await second.Task.WaitAsync(s_wait);
+        Assert.Equal([1, 2], ticks);
+    }
+
+    [Fact]
     public async Task A_plain_event_sent_with_an_ack_request_is_answered_empty_once_handled()
     {
         await using WebApplication app = await StartAsync();
