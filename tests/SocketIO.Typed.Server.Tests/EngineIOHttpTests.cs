@@ -244,11 +244,13 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
         Assert.StartsWith("40{", await PollAsync(sid), StringComparison.Ordinal);
         SocketIOSocket socket = _io.Sockets.Sockets.Values.Single();
         long droppedBefore = _io.VolatileDroppedCount;
+        using var metrics = new MeterRecorder();
 
         // No poll is waiting: the volatile event is dropped (and counted), the plain one waits in the queue.
         await _io.Sockets.Volatile.EmitAsync("dropped", 1);
         await socket.EmitAsync("kept", 2);
         Assert.Equal(droppedBefore + 1, _io.VolatileDroppedCount);
+        Assert.True(metrics.Sum("socketio.server.packets.dropped", "socketio.drop_reason", "volatile") >= 1, "the drop is a measurement too");
         Assert.Equal("42[\"kept\",2]", await PollAsync(sid));
 
         // A poll is waiting: the volatile event goes out with it.
@@ -272,6 +274,7 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
         SocketIOSocket socket = _io.Sockets.Sockets.Values.Single();
         var reason = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         socket.OnDisconnect((_, r) => reason.TrySetResult(r));
+        using var metrics = new MeterRecorder();
 
         // The test server allows 50 queued packets; nobody polls.
         for (int i = 0; i < 51; i++)
@@ -280,6 +283,7 @@ public sealed class EngineIOHttpTests : IAsyncLifetime
         }
 
         Assert.Equal("transport error", await reason.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(metrics.Sum("socketio.server.packets.dropped", "socketio.drop_reason", "queue_full") >= 1, "the drop is a measurement");
         Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync($"/socket.io/?EIO=4&transport=polling&sid={sid}")).StatusCode);
     }
 

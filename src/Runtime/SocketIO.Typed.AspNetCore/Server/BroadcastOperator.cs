@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SocketIO.Typed.Adapters;
 using SocketIO.Typed.Protocol;
 using SocketIO.Typed;
@@ -119,6 +120,7 @@ public sealed class BroadcastOperator : ISocketIOBroadcaster
             packet.SetCompress(false);
         }
 
+        SocketIOMetrics.Add(Namespace.Server.Metrics.Broadcasts, Namespace.Name);
         return Namespace.Adapter.BroadcastAsync(packet, Options);
     }
 
@@ -167,12 +169,22 @@ public sealed class BroadcastOperator : ISocketIOBroadcaster
             packet.SetCompress(false);
         }
 
+        SocketIOMetrics metrics = Namespace.Server.Metrics;
+        SocketIOMetrics.Add(metrics.Broadcasts, Namespace.Name);
+        long started = Stopwatch.GetTimestamp();
         var collector = new SocketIOBroadcastAckCollector();
         SocketIOAdapter adapter = Namespace.Adapter;
         ValueTask<int> servers = adapter.GetServerCountAsync(cancellationToken);
         await adapter.BroadcastWithAckAsync(packet, ackId, Options, collector).ConfigureAwait(false);
         collector.SetServerCount(await servers.ConfigureAwait(false));
-        return await collector.WaitAsync(timeout, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken).ConfigureAwait(false);
+        SocketIOBroadcastAckResult result = await collector.WaitAsync(timeout, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken).ConfigureAwait(false);
+        if (metrics.WantsAckOutcome)
+        {
+            // One outcome per broadcast: late when any recipient did not answer in time.
+            SocketIOAckTelemetry.Record(metrics, Namespace.Name, result.AllResponded ? "answered" : "timeout", Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+
+        return result;
     }
 
     private TimeSpan RequireTimeout() =>

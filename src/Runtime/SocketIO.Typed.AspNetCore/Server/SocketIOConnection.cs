@@ -179,6 +179,7 @@ internal sealed class SocketIOConnection : IEngineIOSessionHandler
         if (ns is null)
         {
             SocketIOServerLog.UnknownNamespace(_server.Logger, Engine.Id, name);
+            _server.Metrics.Error("unknown_namespace");
             SendConnectError(name, "Invalid namespace", null);
             return;
         }

@@ -16,8 +16,12 @@ public readonly struct SocketIOEventContext : ISocketIOEventContext
     private readonly SocketIOAckResponder? _responder;
     private readonly int _version;
 
-    internal SocketIOEventContext(SocketIOSocket socket, ReadOnlyMemory<byte> eventName, SocketIOArguments arguments, long ackId, SocketIOAckResponder? responder, int version)
+    /// <summary>The span of this event's handling, when a trace listener wants one.</summary>
+    internal System.Diagnostics.Activity? Activity { get; }
+
+    internal SocketIOEventContext(SocketIOSocket socket, ReadOnlyMemory<byte> eventName, SocketIOArguments arguments, long ackId, SocketIOAckResponder? responder, int version, System.Diagnostics.Activity? activity = null)
     {
+        Activity = activity;
         Socket = socket;
         EventNameUtf8 = eventName;
         Arguments = arguments;

@@ -498,6 +498,7 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
         }
         catch (SocketIOConnectException e)
         {
+            Server.Metrics.Error("connect_refused");
             SocketIOServerLog.Refused(Server.Logger, socket.Id, Name, e.Message);
             connection.SendConnectError(Name, e.Message, e.ErrorData);
             return e.Message;
@@ -510,6 +511,7 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            Server.Metrics.Error("connect_refused");
             SocketIOServerLog.Refused(Server.Logger, socket.Id, Name, e.Message);
             connection.SendConnectError(Name, e.Message, null);
             return e.Message;

@@ -44,7 +44,9 @@ public sealed class SocketIOServer : IAsyncDisposable
         Services = services;
         loggerFactory ??= NullLoggerFactory.Instance;
         Logger = loggerFactory.CreateLogger("SocketIO.Typed.Server");
-        EngineIO = new EngineIOServer(options.EngineIO, loggerFactory.CreateLogger("SocketIO.Typed.Server.Engine"));
+        Metrics = SocketIOMetrics.For(services);
+        Metrics.ObserveNamespaces(this, () => _namespaces.Count);
+        EngineIO = new EngineIOServer(options.EngineIO, loggerFactory.CreateLogger("SocketIO.Typed.Server.Engine")) { Metrics = Metrics };
         EngineIO.Connection += OnEngineConnection;
         Sockets = Of("/");
     }
@@ -62,6 +64,9 @@ public sealed class SocketIOServer : IAsyncDisposable
     public SocketIONamespace Sockets { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>The instruments this server records on (see <see cref="SocketIOTelemetry"/>).</summary>
+    internal SocketIOMetrics Metrics { get; }
 
     /// <summary>This server's id, unique in a cluster (a new one per process); adapters tag what they publish with it.</summary>
     public string ServerId { get; } = Ids.New();
@@ -258,7 +263,11 @@ public sealed class SocketIOServer : IAsyncDisposable
         }
     }
 
-    internal void CountVolatileDrop() => Interlocked.Increment(ref _volatileDropped);
+    internal void CountVolatileDrop()
+    {
+        Interlocked.Increment(ref _volatileDropped);
+        Metrics.Dropped("volatile");
+    }
 
     /// <summary>Remembers the namespace a hub was mapped on (the first, when mapped on several), for hub contexts.</summary>
     internal void RegisterHub(Type hub, SocketIONamespace @namespace) => _hubs.TryAdd(hub, @namespace);
@@ -266,9 +275,17 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// <summary>The namespace a hub was mapped on.</summary>
     internal bool TryGetHubNamespace(Type hub, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SocketIONamespace? @namespace) => _hubs.TryGetValue(hub, out @namespace);
 
-    internal void CountBindingFailure() => Interlocked.Increment(ref _bindingFailures);
+    internal void CountBindingFailure()
+    {
+        Interlocked.Increment(ref _bindingFailures);
+        Metrics.Error("binding_failure");
+    }
 
-    internal void CountProtocolViolation() => Interlocked.Increment(ref _protocolViolations);
+    internal void CountProtocolViolation()
+    {
+        Interlocked.Increment(ref _protocolViolations);
+        Metrics.Error("protocol_violation");
+    }
 
     internal SocketIONamespace? ResolveNamespace(string name, SocketIOHandshake handshake)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -286,6 +287,7 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
     public void Send(EncodedPacket packet, BroadcastFlags flags)
     {
         ArgumentNullException.ThrowIfNull(packet);
+        SocketIOMetrics.Add(Namespace.Server.Metrics.EventsSent, Namespace.Name);
         if ((flags & BroadcastFlags.NoCompress) != 0)
         {
             packet.SetCompress(false);
@@ -351,6 +353,17 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
 
         Task<SocketIOArguments> answer = _acks.Wait(
             ackId, timeout ?? Namespace.Server.Options.AckTimeout, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken, eventName, $"socket {Id}");
+        SocketIOMetrics metrics = Namespace.Server.Metrics;
+        if (metrics.WantsAckOutcome)
+        {
+            // Only when someone listens: the span and the outcome cost an observer task per emit.
+            Activity? activity = SocketIOActivities.StartSend(Namespace.Name, eventName, Id);
+            long started = Stopwatch.GetTimestamp();
+            Send(packet, BroadcastFlags.None);
+            _ = SocketIOAckTelemetry.ObserveAsync(answer, activity, metrics, Namespace.Name, started);
+            return answer;
+        }
+
         Send(packet, BroadcastFlags.None);
         return answer;
     }
@@ -402,13 +415,22 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
     }
 
     /// <summary>Sends an acknowledgement packet (from <see cref="SocketIOAckResponder"/>); takes over the reference.</summary>
-    internal void SendAckPacket(EncodedPacket packet) => _connection.Engine.Send(packet);
+    internal void SendAckPacket(EncodedPacket packet)
+    {
+        SocketIOMetrics.Add(Namespace.Server.Metrics.AcksSent, Namespace.Name);
+        _connection.Engine.Send(packet);
+    }
 
     private void SendOwned(EncodedPacket packet) => _connection.Engine.Send(packet);
 
     /// <summary>Undoes a registration that did not complete (refused by a middleware, or the connection closed).</summary>
     internal void Abort()
     {
+        if (_connected)
+        {
+            SocketIOMetrics.Add(Namespace.Server.Metrics.ActiveSockets, -1, Namespace.Name);
+        }
+
         _connected = false;
         Namespace.Adapter.DeleteAll(Id);
         Namespace.Remove(this);
@@ -502,6 +524,7 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
     internal void OnConnected()
     {
         _connected = true;
+        SocketIOMetrics.Add(Namespace.Server.Metrics.ActiveSockets, 1, Namespace.Name);
         Namespace.Adapter.AddAll(Id, [Id]);
     }
 
@@ -514,6 +537,7 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
 
         List<(Task Task, string Name)>? pending = StartHandlers(Volatile.Read(ref _disconnectingHandlers), reason, "disconnecting", null);
         _connected = false;
+        SocketIOMetrics.Add(Namespace.Server.Metrics.ActiveSockets, -1, Namespace.Name);
         if (PrivateId is not null && IsRecoverable(reason))
         {
             ValueTask persisted = Namespace.Adapter.PersistSessionAsync(new SocketIOSessionState(Id, PrivateId, Namespace.Adapter.GetRooms(Id), Data));
@@ -636,7 +660,11 @@ public sealed class SocketIOSocket : ISocketIOLocalSocket, ISocketIOEmitter
 
     // ------------------------------------------------------------------ as the adapter sees it
 
-    void ISocketIOLocalSocket.Deliver(EncodedPacket packet, BroadcastFlags flags) => Outbox.Deliver(packet, flags);
+    void ISocketIOLocalSocket.Deliver(EncodedPacket packet, BroadcastFlags flags)
+    {
+        SocketIOMetrics.Add(Namespace.Server.Metrics.BroadcastDeliveries, Namespace.Name);
+        Outbox.Deliver(packet, flags);
+    }
 
     void ISocketIOLocalSocket.RegisterBroadcastAck(long ackId, IBroadcastAckCollector collector) => RegisterBroadcastAck(ackId, collector);
 

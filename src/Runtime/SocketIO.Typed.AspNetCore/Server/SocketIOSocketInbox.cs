@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using SocketIO.Typed.Protocol;
 
@@ -39,6 +40,7 @@ internal sealed class SocketIOSocketInbox(SocketIOSocket socket)
 
     public void HandleEvent(ReadOnlySpan<byte> text, in SocketIOPacketHeader header, IReadOnlyList<ReadOnlyMemory<byte>>? attachments)
     {
+        SocketIOMetrics.Add(_socket.Namespace.Server.Metrics.EventsReceived, _socket.Namespace.Name);
         if (!Volatile.Read(ref _ready))
         {
             lock (_socket.Gate)
@@ -49,6 +51,7 @@ internal sealed class SocketIOSocketInbox(SocketIOSocket socket)
                     if (_early.Count >= _socket.Namespace.Server.Options.MaxEventsBeforeReady)
                     {
                         // A documented drop: a client that floods a socket whose connection handlers have not finished.
+                        _socket.Namespace.Server.Metrics.Dropped("before_ready");
                         _socket.Connection.ReportViolation($"more than {_socket.Namespace.Server.Options.MaxEventsBeforeReady} events before the connection handlers of socket {_socket.Id} finished; dropped");
                         return;
                     }
@@ -79,8 +82,19 @@ internal sealed class SocketIOSocketInbox(SocketIOSocket socket)
             responder = SocketIOAckResponder.Rent(_socket, header.AckId, out version);
         }
 
-        var context = new SocketIOEventContext(_socket, name, arguments, header.AckId, responder, version);
+        Activity? previous = null;
+        Activity? activity = null;
+        bool traced = SocketIOTelemetry.Source.HasListeners();
+        if (traced)
+        {
+            // Current while the handler runs (its own outgoing calls nest under it), then the inbox's context again.
+            previous = Activity.Current;
+            activity = SocketIOActivities.StartProcess(_socket.Namespace.Name, Encoding.UTF8.GetString(name.Span), _socket.Id, header.AckId >= 0);
+        }
+
+        var context = new SocketIOEventContext(_socket, name, arguments, header.AckId, responder, version, activity);
         ValueTask<SocketIODispatchResult> task;
+
         try
         {
             task = DispatchCoreAsync(context);
@@ -92,6 +106,13 @@ internal sealed class SocketIOSocketInbox(SocketIOSocket socket)
             OnHandlerFailed(context, e);
             ArrayPool<byte>.Shared.Return(buffer);
             return;
+        }
+        finally
+        {
+            if (traced)
+            {
+                Activity.Current = previous;
+            }
         }
 
         if (task.IsCompletedSuccessfully)
@@ -152,11 +173,27 @@ internal sealed class SocketIOSocketInbox(SocketIOSocket socket)
             return;
         }
 
+        _socket.Namespace.Server.Metrics.Error("handler_exception");
         SocketIOServerLog.HandlerFailed(_socket.Logger, e, context.EventName, _socket.Id);
+        if (context.Activity is { } activity)
+        {
+            SocketIOActivities.Fail(activity, e.GetType().FullName ?? "handler_exception", e.Message);
+            activity.Stop();
+        }
     }
 
     private void OnDispatched(SocketIOEventContext context, SocketIODispatchResult result)
     {
+        if (context.Activity is { } activity)
+        {
+            if (result.Status == SocketIODispatchStatus.BindingFailed)
+            {
+                SocketIOActivities.Fail(activity, "binding_failure", result.Error);
+            }
+
+            activity.Stop();
+        }
+
         if (result.Status != SocketIODispatchStatus.BindingFailed)
         {
             return;

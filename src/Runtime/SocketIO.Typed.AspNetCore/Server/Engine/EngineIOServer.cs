@@ -49,6 +49,15 @@ public sealed class EngineIOServer : IAsyncDisposable
         Logger = logger ?? NullLogger.Instance;
     }
 
+    /// <summary>Where the sessions count themselves (the Socket.IO server's instruments, or the shared ones).</summary>
+    internal SocketIOMetrics Metrics
+    {
+        get => _metrics ??= SocketIOMetrics.Default;
+        set => _metrics = value;
+    }
+
+    private SocketIOMetrics? _metrics;
+
     /// <summary>Raised for every new session, before its first packet is read; set the session's handler here.</summary>
     public event Action<EngineIOSession>? Connection;
 
@@ -249,7 +258,17 @@ public sealed class EngineIOServer : IAsyncDisposable
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "text/plain; charset=UTF-8";
         context.Response.ContentLength = open.WrittenCount;
-        await context.Response.Body.WriteAsync(open.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            await context.Response.Body.WriteAsync(open.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The client went away during its handshake: the session never started, so no timer would ever remove it.
+            session.CloseCore("transport error", graceful: false, EncodedPacket.Close);
+            throw;
+        }
+
         RaiseConnection(session);
         session.Start();
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,8 @@ public sealed class EngineIOSession
     private WebSocketTransport? _webSocket;
     private int _queued;
     private int _overflowed;
+    private bool _started;
+    private long _startedAt;
 
     // Cancelled when the session closes: a polling POST still reading its body is cut with it (as engine.io does).
     private readonly CancellationTokenSource _sessionClosed = new();
@@ -100,6 +103,7 @@ public sealed class EngineIOSession
         {
             Interlocked.Decrement(ref _queued);
             packet.Release();
+            _server.Metrics.Dropped("queue_full");
             if (Interlocked.Exchange(ref _overflowed, 1) == 0)
             {
                 // Closed from the thread pool: this may run inside a broadcast that holds the adapter's lock.
@@ -121,8 +125,24 @@ public sealed class EngineIOSession
             return false;
         }
 
+        if (_server.Metrics.BytesSent.Enabled)
+        {
+            _server.Metrics.BytesSent.Add(SizeOf(packet));
+        }
+
         Volatile.Read(ref _webSocket)?.Pump();
         return true;
+    }
+
+    private static long SizeOf(EncodedPacket packet)
+    {
+        long size = packet.Text.Length;
+        for (int i = 0; i < packet.AttachmentCount; i++)
+        {
+            size += packet.GetAttachment(i).Length;
+        }
+
+        return size;
     }
 
     // ---------------------------------------------------------------- what the transports use
@@ -199,6 +219,20 @@ public sealed class EngineIOSession
 
     internal void Start()
     {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            // Counted open from here (the open packet went out) until CloseCore.
+            _started = true;
+            _startedAt = Stopwatch.GetTimestamp();
+        }
+
+        _server.Metrics.ActiveConnections.Add(1);
+
         // engine.io starts the ping timer when the open packet is sent.
         _timer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
     }
@@ -206,6 +240,7 @@ public sealed class EngineIOSession
     internal void CloseCore(string reason, bool graceful, EncodedPacket? releasePendingGetWith)
     {
         CancellationTokenSource? pendingGet;
+        bool started;
         lock (_gate)
         {
             if (_closed)
@@ -216,6 +251,20 @@ public sealed class EngineIOSession
             _closed = true;
             _releasePendingGetWith = releasePendingGetWith;
             pendingGet = Polling.PendingPoll;
+            started = _started;
+        }
+
+        if (started)
+        {
+            SocketIOMetrics metrics = _server.Metrics;
+            metrics.ActiveConnections.Add(-1);
+            if (metrics.ConnectionDuration.Enabled)
+            {
+                metrics.ConnectionDuration.Record(
+                    Stopwatch.GetElapsedTime(_startedAt).TotalSeconds,
+                    new KeyValuePair<string, object?>(SocketIOMetrics.TransportTag, Transport),
+                    new KeyValuePair<string, object?>(SocketIOMetrics.CloseReasonTag, reason));
+            }
         }
 
         if (graceful && !IsWebSocket)
@@ -318,6 +367,11 @@ public sealed class EngineIOSession
 
                 return true;
             case EngineIOPacketType.Message:
+                if (_server.Metrics.BytesReceived.Enabled)
+                {
+                    _server.Metrics.BytesReceived.Add(data.Length);
+                }
+
                 lock (_gate)
                 {
                     if (_closed)
