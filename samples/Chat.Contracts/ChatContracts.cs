@@ -1,6 +1,10 @@
 using System.Text.Json.Serialization;
 using SocketIO.Typed;
 
+// The page (samples/Chat/client/src/app.ts) is typed from these contracts: the build writes their TypeScript
+// declarations to samples/Chat/client/src/generated/contracts.d.ts (SocketIOTypeScriptOutput in the project).
+[assembly: SocketIOTypeScript(typeof(Chat.Contracts.IChatServer), typeof(Chat.Contracts.IChatClient))]
+
 namespace Chat.Contracts;
 
 /// <summary>The answer to <see cref="IChatServer.Join"/>.</summary>

@@ -1,6 +1,6 @@
 // The chat sample, typed: the events are declared once in samples/Chat.Contracts (IChatServer: what a client sends,
 // IChatClient: what the server sends), this server handles them with a generated hub (one ChatHub per connected
-// socket), and the page (wwwroot/app.js) uses the official socket.io-client from npm on the same wire format:
+// socket), and the page (client/src/app.ts, compiled to wwwroot/js/app.js) uses the official socket.io-client from npm on the same wire format:
 //
 //   join(nick, room, ack)         ack({ ok, room, nick, users })   joins one room at a time (leaves the previous one)
 //   message(text, ack)            ack({ ok, id, time })            the page shows "pending" until this ack arrives
@@ -31,7 +31,7 @@ builder.Services.AddSocketIO(options =>
 
 WebApplication app = builder.Build();
 app.UseDefaultFiles();   // "/" -> wwwroot/index.html
-app.UseStaticFiles();    // wwwroot/app.js, wwwroot/style.css, wwwroot/lib/socket.io.min.js (copied from npm by the build)
+app.UseStaticFiles();    // wwwroot/js/app.js (compiled from client/src/app.ts), wwwroot/style.css, wwwroot/lib/socket.io.min.js (copied from npm by the build)
 
 app.MapSocketIO().MapNamespace<ChatHub>(); // the endpoint the JavaScript client expects: /socket.io/, namespace "/"
 

@@ -61,6 +61,20 @@ public sealed class ContractGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(parsed.Select(static (r, _) => r.Diagnostics), static (spc, diagnostics) => Report(spc, diagnostics));
 
+        // [assembly: SocketIOTypeScript(...)]: the TypeScript declarations of contract pairs, as a constant the build
+        // writes to a .d.ts (a generator cannot write files). The contracts may come from referenced assemblies.
+        IncrementalValueProvider<TypeScriptResult> typescript = context.CompilationProvider
+            .Select(static (compilation, ct) => TypeScriptResult.From(compilation, ct))
+            .WithTrackingName(TrackingNames.TypeScript);
+        context.RegisterSourceOutput(typescript, static (spc, result) =>
+        {
+            Report(spc, result.Diagnostics);
+            if (result.Text is not null)
+            {
+                spc.AddSource("SocketIOTypeScript.g.cs", SourceText.From(TypeScriptResult.EmitConstant(result.Text, s_version), Encoding.UTF8));
+            }
+        });
+
         // Hubs: their creation through dependency injection and their dispatch.
         IncrementalValuesProvider<HubParseResult> hubs = context.SyntaxProvider.ForAttributeWithMetadataName(
                 KnownNames.SocketIOHubAttribute,
@@ -104,5 +118,78 @@ public sealed class ContractGenerator : IIncrementalGenerator
         }
 
         return builder.ToString();
+    }
+}
+
+/// <summary>The TypeScript declarations of a compilation's <c>[assembly: SocketIOTypeScript]</c> pairs, or null without one.</summary>
+internal sealed record TypeScriptResult(string? Text, ImmutableArray<Diagnostic> Diagnostics)
+{
+    public bool Equals(TypeScriptResult? other) =>
+        other is not null && Text == other.Text && Diagnostics.SequenceEqual(other.Diagnostics);
+
+    public override int GetHashCode() => Text is null ? 0 : StringComparer.Ordinal.GetHashCode(Text);
+
+    public static TypeScriptResult From(Compilation compilation, System.Threading.CancellationToken cancellationToken)
+    {
+        INamedTypeSymbol? marker = compilation.GetTypeByMetadataName(KnownNames.SocketIOTypeScriptAttribute);
+        INamedTypeSymbol? contractAttribute = compilation.GetTypeByMetadataName(KnownNames.SocketIOContractAttribute);
+        if (marker is null || contractAttribute is null)
+        {
+            return new TypeScriptResult(null, ImmutableArray<Diagnostic>.Empty);
+        }
+
+        var pairs = new List<TypeScriptPair>();
+        var diagnostics = new List<Diagnostic>();
+        foreach (AttributeData attribute in compilation.Assembly.GetAttributes())
+        {
+            if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, marker) || attribute.ConstructorArguments.Length != 2)
+            {
+                continue;
+            }
+
+            Location location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? Location.None;
+            string prefix = attribute.NamedArguments.FirstOrDefault(static a => a.Key == "Prefix").Value.Value as string ?? string.Empty;
+            ContractSpec? clientToServer = Contract(attribute.ConstructorArguments[0], contractAttribute, compilation, location, diagnostics, cancellationToken);
+            ContractSpec? serverToClient = Contract(attribute.ConstructorArguments[1], contractAttribute, compilation, location, diagnostics, cancellationToken);
+            if (clientToServer is not null && serverToClient is not null)
+            {
+                pairs.Add(new TypeScriptPair(prefix, clientToServer, serverToClient));
+            }
+        }
+
+        return new TypeScriptResult(pairs.Count > 0 ? TypeScriptEmitter.Emit(pairs) : null, diagnostics.ToImmutableArray());
+    }
+
+    // A contract the attribute names, parsed as the generator parses every contract; not a contract is SIO0016.
+    private static ContractSpec? Contract(TypedConstant argument, INamedTypeSymbol contractAttribute, Compilation compilation, Location location, List<Diagnostic> diagnostics, System.Threading.CancellationToken cancellationToken)
+    {
+        if (argument.Value is not INamedTypeSymbol type)
+        {
+            return null;
+        }
+
+        AttributeData? attribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, contractAttribute));
+        if (attribute is null || type.TypeKind != TypeKind.Interface)
+        {
+            diagnostics.Add(Diagnostic.Create(SocketIODescriptors.NotAContract, location, type.Name, "SocketIOTypeScript"));
+            return null;
+        }
+
+        // The contract's own problems are reported where it is declared; here it is only left out.
+        return ContractParser.Parse(type, attribute, compilation, cancellationToken).Spec;
+    }
+
+    public static string EmitConstant(string text, string version)
+    {
+        var w = new StringBuilder();
+        w.Append("// <auto-generated/>\n#nullable enable\n\nnamespace SocketIO.Typed.Generated\n{\n");
+        w.Append("    /// <summary>The TypeScript declarations of this assembly's [assembly: SocketIOTypeScript] pairs; the build writes <see cref=\"Text\"/> to $(SocketIOTypeScriptOutput).</summary>\n");
+        w.Append("    [global::System.CodeDom.Compiler.GeneratedCode(\"SocketIO.Typed.Generator\", \"").Append(version).Append("\")]\n");
+        w.Append("    internal static class SocketIOTypeScriptDefinitions\n    {\n");
+        w.Append("        /// <summary>The .d.ts text.</summary>\n");
+        // Between marker lines, which the build's SocketIOWriteTypeScript task finds in the assembly's metadata.
+        w.Append("        public const string Text = @\"// socketio-typed:typescript:begin\n").Append(text.Replace("\"", "\"\"")).Append("// socketio-typed:typescript:end\n\";\n");
+        w.Append("    }\n}\n");
+        return w.ToString();
     }
 }

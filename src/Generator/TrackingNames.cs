@@ -8,4 +8,5 @@ internal static class TrackingNames
     public const string Types = nameof(Types);
     public const string Hub = nameof(Hub);
     public const string HubSpec = nameof(HubSpec);
+    public const string TypeScript = nameof(TypeScript);
 }

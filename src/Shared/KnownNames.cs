@@ -5,6 +5,7 @@ internal static class KnownNames
 {
     public const string SocketIOContractAttribute = "SocketIO.Typed.SocketIOContractAttribute";
     public const string SocketIOEventAttribute = "SocketIO.Typed.SocketIOEventAttribute";
+    public const string SocketIOTypeScriptAttribute = "SocketIO.Typed.SocketIOTypeScriptAttribute";
     public const string SocketIOHubAttribute = "SocketIO.Typed.Server.SocketIOHubAttribute";
     public const string SocketHub = "SocketIO.Typed.Server.SocketHub`1";
 

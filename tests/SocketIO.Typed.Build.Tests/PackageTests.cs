@@ -22,6 +22,8 @@ public sealed class PackageTests(LocalPackageFeed feed)
             "analyzers/dotnet/cs/SocketIO.Typed.Generator.dll",
             "analyzers/dotnet/cs/SocketIO.Typed.Analyzers.dll",
             "analyzers/dotnet/cs/SocketIO.Typed.Analyzers.CodeFixes.dll",
+            "build/SocketIO.Typed.targets",
+            "buildTransitive/SocketIO.Typed.targets",
             "README.md",
         })
         {
@@ -76,6 +78,12 @@ public sealed class PackageTests(LocalPackageFeed feed)
                 Assert.True(exit == 0, $"The trio's {project} did not build:\n{log}");
             }
 
+            // The package's build logic wrote the contracts' TypeScript declarations.
+            string declarations = await File.ReadAllTextAsync(Path.Combine(root, "web", "contracts.d.ts"));
+            Assert.Contains("export type ClientToServerEvents = ITrioServer;", declarations, StringComparison.Ordinal);
+            Assert.Contains("say: (room: string, note: Note) => void;", declarations, StringComparison.Ordinal);
+            Assert.Contains("join: (room: string, callback: (result: string) => void) => void;", declarations, StringComparison.Ordinal);
+
             // The generated code is in the built assemblies: the hub's dispatcher and the client's proxy.
             server = Start(Path.Combine(root, "Server", "bin", "Release", "net10.0", "Trio.Server.dll"), []);
             string url = await ReadUntilAsync(server, "listening ");
@@ -106,6 +114,7 @@ public sealed class PackageTests(LocalPackageFeed feed)
         }
 
         string contracts = references ? """<ProjectReference Include="../Contracts/Trio.Contracts.csproj" />""" : "";
+        string typescript = references ? "" : "<SocketIOTypeScriptOutput>$(MSBuildProjectDirectory)/../web/contracts.d.ts</SocketIOTypeScriptOutput>";
         File.WriteAllText(Path.Combine(dir, $"Trio.{name}.csproj"), $"""
             <Project Sdk="{sdk}">
               <PropertyGroup>
@@ -115,6 +124,7 @@ public sealed class PackageTests(LocalPackageFeed feed)
                 <ImplicitUsings>enable</ImplicitUsings>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                 <GenerateDocumentationFile>true</GenerateDocumentationFile>
+                {typescript}
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="{package}" Version="{feed.Version}" />

@@ -1,3 +1,5 @@
+using Microsoft.CodeAnalysis;
+
 namespace SocketIO.Typed.Generator.Tests;
 
 /// <summary>What the generator writes for a corpus of contracts, compared with checked-in verified files.</summary>
@@ -73,4 +75,38 @@ public sealed class GeneratorSnapshotTests
         namespace One { [SocketIOContract] public interface IApi { Task<string> Get(string key); } }
         namespace Two { [SocketIOContract] internal interface IApi { Task<int> Get(int key); } }
         """);
+
+    [Fact]
+    public void TypeScript_declarations_of_a_contract_pair() => Check("""
+        [assembly: SocketIOTypeScript(typeof(App.IGameServer), typeof(App.IGameClient))]
+        namespace App;
+        public enum Team { Red, Blue = 5 }
+        [JsonConverter(typeof(JsonStringEnumConverter))] public enum Mood { Happy, [JsonStringEnumMemberName("so-so")] SoSo }
+        [Flags] public enum Perms { None = 0, Read = 1, Write = 2 }
+        public sealed record Player(string Name, Team Team, Mood? Mood, [property: JsonPropertyName("hit-points")] int HitPoints, byte[] Avatar, Dictionary<string, double> Scores, IReadOnlyList<Player>? Friends, Guid Id, DateTimeOffset Seen);
+        public sealed class Page<T> { public List<T> Items { get; set; } = []; [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Next { get; set; } }
+        [SocketIOContract(Namespace = "/game")] public interface IGameServer
+        {
+            Task<Page<Player>> List(int page);
+            Task<(bool Ok, string? Reason)> Join(string name, Team team, CancellationToken cancellationToken);
+            Task Move(double x, double? y);
+            [SocketIOEvent("game:delete")] Task Delete(string @default, long[] ids);
+        }
+        [SocketIOContract(Namespace = "/game")] public interface IGameClient { Task Moved(Player player, Perms perms); Task<Mood> HowAreYou(); }
+        """);
+
+    [Fact]
+    public void TypeScript_declarations_name_only_contracts()
+    {
+        var (_, diagnostics, run) = GeneratorHarness.Run(Usings + """
+            [assembly: SocketIOTypeScript(typeof(App.IServer), typeof(App.NotAContract))]
+            namespace App;
+            [SocketIOContract] public interface IServer { Task Hello(); }
+            public interface NotAContract { Task Hello(); }
+            """);
+        Diagnostic diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("SIO0016", diagnostic.Id);
+        Assert.Contains("NotAContract", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.DoesNotContain(run.GeneratedTrees, static t => t.FilePath.EndsWith("SocketIOTypeScript.g.cs", StringComparison.Ordinal));
+    }
 }

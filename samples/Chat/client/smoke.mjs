@@ -60,7 +60,7 @@ async function get(path, expected) {
 async function main() {
   await get("/", "lib/socket.io.min.js");
   await get("/lib/socket.io.min.js", "Socket.IO v4.8.4");
-  await get("/app.js", "socket.on(\"image\"");
+  await get("/js/app.js", "socket.on(\"image\"");
   step("static files");
 
   const suffix = randomBytes(3).toString("hex");

@@ -2,6 +2,9 @@
 using System.Threading.Tasks;
 using SocketIO.Typed;
 
+// TypeScript declarations for a browser client, written by the package's build logic (SocketIOTypeScriptOutput).
+[assembly: SocketIOTypeScript(typeof(Trio.Contracts.ITrioServer), typeof(Trio.Contracts.ITrioClient))]
+
 namespace Trio.Contracts;
 
 /// <summary>What a client calls on the server.</summary>

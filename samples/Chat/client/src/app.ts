@@ -1,21 +1,34 @@
-// The chat page: plain JavaScript over the official socket.io-client (the global `io` of lib/socket.io.min.js).
-"use strict";
+// The chat page, in TypeScript over the official socket.io-client (the global `io` of lib/socket.io.min.js), typed
+// from the C# contracts of samples/Chat.Contracts: the build writes their declarations to generated/contracts.d.ts,
+// so a contract change that this page does not follow fails the build.
+import type { Socket } from "socket.io-client";
+import type { ChatImage, ChatMessage, ClientToServerEvents, JoinReply, SendReply, ServerToClientEvents } from "./generated/contracts";
 
-const $ = (id) => document.getElementById(id);
+declare const io: typeof import("socket.io-client").io;
+
+function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (element === null) {
+    throw new Error("no element #" + id);
+  }
+  return element as T;
+}
+
 const ACK_TIMEOUT_MS = 10000;
 const MAX_IMAGE_BYTES = 4 * 1024 * 1024; // the server's limit (Program.cs)
 
 // Same origin, default path /socket.io/. Connect once the user has chosen a nickname.
-const socket = io({ autoConnect: false });
+const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ autoConnect: false });
 
-let me = null;        // { nick, room } once joined
-const typingNicks = new Map(); // nick -> timer that hides a stale "typing…"
+interface Me { nick: string; room: string; }
+let me: Me | null = null;                                          // once joined
+const typingNicks = new Map<string, ReturnType<typeof setTimeout>>(); // nick -> timer that hides a stale "typing…"
 
 // ------------------------------------------------------------------ joining
 
 $("join").addEventListener("submit", (event) => {
   event.preventDefault();
-  me = { nick: $("nick").value.trim(), room: $("room").value.trim() || "general" };
+  me = { nick: $<HTMLInputElement>("nick").value.trim(), room: $<HTMLInputElement>("room").value.trim() || "general" };
   if (socket.connected) {
     join();
   } else {
@@ -26,14 +39,14 @@ $("join").addEventListener("submit", (event) => {
 $("switch-room").addEventListener("click", () => {
   $("chat").hidden = true;
   $("join").hidden = false;
-  $("room").focus();
-  $("room").select();
+  $<HTMLInputElement>("room").focus();
+  $<HTMLInputElement>("room").select();
 });
 
 // On every (re)connection, (re)join: the server forgets rooms when a connection ends.
 socket.on("connect", () => {
   setStatus("connected (" + socket.io.engine.transport.name + ")");
-  socket.io.engine.once("upgrade", (transport) => setStatus("connected (" + transport.name + ")"));
+  socket.io.engine.once("upgrade", (transport: { name: string }) => setStatus("connected (" + transport.name + ")"));
   if (me) {
     join();
   }
@@ -45,11 +58,15 @@ socket.on("connect_error", (error) => {
   $("join-error").textContent = "Cannot connect: " + error.message;
 });
 
-function join() {
-  // emit(..., ack): the server calls back with { ok, room, nick, users } or { ok: false, error }.
-  socket.timeout(ACK_TIMEOUT_MS).emit("join", me.nick, me.room, (err, answer) => {
-    if (err || !answer.ok) {
-      $("join-error").textContent = err ? "The server did not answer." : answer.error;
+function join(): void {
+  if (me === null) {
+    return;
+  }
+
+  // emit(..., ack): the server calls back with a JoinReply: { ok, room, nick, users } or { ok: false, error }.
+  socket.timeout(ACK_TIMEOUT_MS).emit("join", me.nick, me.room, (err: Error | null, answer: JoinReply) => {
+    if (err || !answer.ok || answer.room == null || answer.nick == null) {
+      $("join-error").textContent = err ? "The server did not answer." : answer.error ?? "refused";
       return;
     }
 
@@ -67,7 +84,7 @@ function join() {
       renderTyping();
       addNotice("You joined #" + answer.room + " as " + answer.nick);
     }
-    renderUsers(answer.users);
+    renderUsers(answer.users ?? []);
     $("text").focus();
   });
 }
@@ -76,22 +93,24 @@ function join() {
 
 $("send").addEventListener("submit", (event) => {
   event.preventDefault();
-  const text = $("text").value.trim();
-  if (!text) {
+  const input = $<HTMLInputElement>("text");
+  const text = input.value.trim();
+  if (!text || me === null) {
     return;
   }
 
-  $("text").value = "";
+  input.value = "";
   stopTyping();
   const item = addMessage({ nick: me.nick, text }, true);
-  // The message shows "sending…" until the server's acknowledgement arrives.
-  socket.timeout(ACK_TIMEOUT_MS).emit("message", text, (err, answer) => settle(item, err, answer));
+  // The message shows "sending…" until the server's acknowledgement (a SendReply) arrives.
+  socket.timeout(ACK_TIMEOUT_MS).emit("message", text, (err: Error | null, answer: SendReply) => settle(item, err, answer));
 });
 
-$("image").addEventListener("change", async () => {
-  const file = $("image").files[0];
-  $("image").value = "";
-  if (!file) {
+$<HTMLInputElement>("image").addEventListener("change", async () => {
+  const picker = $<HTMLInputElement>("image");
+  const file = picker.files?.[0];
+  picker.value = "";
+  if (!file || me === null) {
     return;
   }
 
@@ -103,24 +122,25 @@ $("image").addEventListener("change", async () => {
 
   // An ArrayBuffer argument is sent as a binary attachment, not as base64 text.
   const bytes = await file.arrayBuffer();
-  socket.timeout(ACK_TIMEOUT_MS * 3).emit("image", file.type, bytes, (err, answer) => settle(item, err, answer));
+  socket.timeout(ACK_TIMEOUT_MS * 3).emit("image", file.type, bytes, (err: Error | null, answer: SendReply) => settle(item, err, answer));
 });
 
-function settle(item, err, answer) {
+function settle(item: HTMLLIElement, err: Error | null, answer: SendReply): void {
   item.classList.remove("pending");
+  const state = item.querySelector(".state")!;
   if (err || !answer.ok) {
     item.classList.add("failed");
-    item.querySelector(".state").textContent = err ? "✗ not delivered (no answer)" : "✗ " + answer.error;
+    state.textContent = err ? "✗ not delivered (no answer)" : "✗ " + (answer.error ?? "refused");
   } else {
     item.classList.add("delivered");
-    item.querySelector(".state").textContent = "✓ delivered";
-    item.querySelector(".meta").textContent = me.nick + " · " + formatTime(answer.time);
+    state.textContent = "✓ delivered";
+    item.querySelector(".meta")!.textContent = (me?.nick ?? "") + " · " + formatTime(answer.time ?? new Date().toISOString());
   }
 }
 
 // ------------------------------------------------------------------ typing indicator
 
-let typingTimer = null;
+let typingTimer: ReturnType<typeof setTimeout> | null = null;
 
 $("text").addEventListener("input", () => {
   if (typingTimer === null) {
@@ -131,7 +151,7 @@ $("text").addEventListener("input", () => {
   typingTimer = setTimeout(stopTyping, 2000);
 });
 
-function stopTyping() {
+function stopTyping(): void {
   if (typingTimer !== null) {
     clearTimeout(typingTimer);
     typingTimer = null;
@@ -141,7 +161,7 @@ function stopTyping() {
 
 socket.on("typing", (nick, isTyping) => setTyping(nick, isTyping));
 
-function setTyping(nick, isTyping) {
+function setTyping(nick: string, isTyping: boolean): void {
   clearTimeout(typingNicks.get(nick));
   typingNicks.delete(nick);
   if (isTyping) {
@@ -151,7 +171,7 @@ function setTyping(nick, isTyping) {
   renderTyping();
 }
 
-function renderTyping() {
+function renderTyping(): void {
   const nicks = [...typingNicks.keys()];
   $("typing").textContent =
     nicks.length === 0 ? "" :
@@ -161,15 +181,15 @@ function renderTyping() {
 
 // ------------------------------------------------------------------ receiving
 
-socket.on("message", (message) => {
+socket.on("message", (message: ChatMessage) => {
   setTyping(message.nick, false);
   addMessage(message, false);
 });
 
-// message.data is an ArrayBuffer: the server sent a byte[] as a binary attachment.
-socket.on("image", (message) => {
-  const url = URL.createObjectURL(new Blob([message.data], { type: message.type }));
-  addImage({ nick: message.nick, time: message.time, url, size: message.data.byteLength }, false);
+// image.data is an ArrayBuffer: the server sent a byte[] as a binary attachment.
+socket.on("image", (image: ChatImage) => {
+  const url = URL.createObjectURL(new Blob([image.data as BlobPart], { type: image.type }));
+  addImage({ nick: image.nick, time: image.time, url, size: image.data.byteLength }, false);
 });
 
 socket.on("users", renderUsers);
@@ -177,7 +197,9 @@ socket.on("notice", addNotice);
 
 // ------------------------------------------------------------------ rendering (textContent only: no HTML injection)
 
-function addMessage(message, mine) {
+interface Shown { nick: string; time?: string; }
+
+function addMessage(message: Shown & { text: string }, mine: boolean): HTMLLIElement {
   const item = newItem(message, mine);
   const text = document.createElement("span");
   text.className = "text";
@@ -186,19 +208,19 @@ function addMessage(message, mine) {
   return append(item);
 }
 
-function addImage(message, mine) {
+function addImage(message: Shown & { url: string; size?: number }, mine: boolean): HTMLLIElement {
   const item = newItem(message, mine);
   const img = document.createElement("img");
   img.src = message.url;
   img.alt = "image from " + message.nick;
   if (message.size !== undefined) {
-    img.dataset.size = message.size;
+    img.dataset.size = String(message.size);
   }
   item.insertBefore(img, item.querySelector(".state"));
   return append(item);
 }
 
-function newItem(message, mine) {
+function newItem(message: Shown, mine: boolean): HTMLLIElement {
   const item = document.createElement("li");
   item.className = mine ? "mine pending" : "theirs";
   const meta = document.createElement("span");
@@ -211,21 +233,21 @@ function newItem(message, mine) {
   return item;
 }
 
-function addNotice(text) {
+function addNotice(text: string): void {
   const item = document.createElement("li");
   item.className = "notice";
   item.textContent = text;
   append(item);
 }
 
-function append(item) {
+function append(item: HTMLLIElement): HTMLLIElement {
   const list = $("messages");
   list.append(item);
   list.scrollTop = list.scrollHeight;
   return item;
 }
 
-function renderUsers(users) {
+function renderUsers(users: string[]): void {
   $("users").replaceChildren(...users.map((nick) => {
     const item = document.createElement("li");
     item.textContent = nick === me?.nick ? nick + " (you)" : nick;
@@ -233,10 +255,10 @@ function renderUsers(users) {
   }));
 }
 
-function setStatus(text) {
+function setStatus(text: string): void {
   $("status").textContent = text;
 }
 
-function formatTime(iso) {
+function formatTime(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
