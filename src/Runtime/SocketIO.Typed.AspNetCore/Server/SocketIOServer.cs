@@ -24,6 +24,7 @@ public sealed class SocketIOServer : IAsyncDisposable
     private int _adaptersClosed;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Type, SocketIONamespace> _hubs = new();
+    private readonly ConcurrentDictionary<(string Namespace, string Event), byte> _unhandled = new();
 
     /// <summary>Creates a server.</summary>
     /// <param name="options">The options.</param>
@@ -274,6 +275,15 @@ public sealed class SocketIOServer : IAsyncDisposable
 
     /// <summary>The namespace a hub was mapped on.</summary>
     internal bool TryGetHubNamespace(Type hub, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SocketIONamespace? @namespace) => _hubs.TryGetValue(hub, out @namespace);
+
+    /// <summary>Logs an event nobody handles, once per namespace and event name (at most 1024 names are remembered).</summary>
+    internal void ReportNoHandler(SocketIOSocket socket, string eventName)
+    {
+        if (_unhandled.Count < 1024 && _unhandled.TryAdd((socket.Namespace.Name, eventName), 0))
+        {
+            SocketIOServerLog.NoHandler(Logger, socket.Id, socket.Namespace.Name, eventName);
+        }
+    }
 
     internal void CountBindingFailure()
     {

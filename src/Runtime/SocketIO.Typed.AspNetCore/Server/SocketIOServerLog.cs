@@ -7,10 +7,10 @@ internal static partial class SocketIOServerLog
     [LoggerMessage(101, LogLevel.Information, "Connection {Sid} sent a malformed Socket.IO packet ({Error}); closing it")]
     public static partial void MalformedPacket(ILogger logger, string sid, string error);
 
-    [LoggerMessage(102, LogLevel.Debug, "Connection {Sid} asked for unknown namespace {Namespace}")]
+    [LoggerMessage(102, LogLevel.Information, "Connection {Sid} asked for namespace {Namespace}, which this server does not serve; the client got \"Invalid namespace\". Map it (io.Of(\"{Namespace}\") or MapNamespace<THub>(\"{Namespace}\")), or connect the client to a namespace the server has")]
     public static partial void UnknownNamespace(ILogger logger, string sid, string @namespace);
 
-    [LoggerMessage(103, LogLevel.Debug, "Socket {SocketId} refused by a middleware of {Namespace}: {Message}")]
+    [LoggerMessage(103, LogLevel.Information, "Socket {SocketId} refused by a middleware of {Namespace}: {Message} (the client got this message in its connect_error)")]
     public static partial void Refused(ILogger logger, string socketId, string @namespace, string message);
 
     [LoggerMessage(104, LogLevel.Error, "The handler of event {Event} on socket {SocketId} threw")]
@@ -48,4 +48,7 @@ internal static partial class SocketIOServerLog
 
     [LoggerMessage(115, LogLevel.Warning, "A server-side event '{Event}' for namespace {Namespace} does not fit its contract and is dropped: {Error}")]
     public static partial void ServerSideBindingFailed(ILogger logger, string @event, string @namespace, string error);
+
+    [LoggerMessage(116, LogLevel.Information, "Socket {SocketId} of {Namespace} received event '{Event}', which has no handler, so it is ignored (as socket.io does). Handle it with socket.On(\"{Event}\", ...) or a contract method, or stop the client sending it. Logged once per event name")]
+    public static partial void NoHandler(ILogger logger, string socketId, string @namespace, string @event);
 }

@@ -194,6 +194,12 @@ internal sealed class SocketIOSocketInbox(SocketIOSocket socket)
             activity.Stop();
         }
 
+        if (result.Status == SocketIODispatchStatus.NoHandler && _socket.AnyListeners.Length == 0)
+        {
+            _socket.Namespace.Server.ReportNoHandler(_socket, context.EventName);
+            return;
+        }
+
         if (result.Status != SocketIODispatchStatus.BindingFailed)
         {
             return;

@@ -25,12 +25,12 @@ internal static partial class EngineIOServerLog
     [LoggerMessage(7, LogLevel.Debug, "Engine.IO session {Sid}: transport error")]
     public static partial void TransportError(ILogger logger, Exception exception, string sid);
 
-    [LoggerMessage(8, LogLevel.Information, "Engine.IO session {Sid} sent {Size} bytes, more than maxHttpBufferSize {Max}; closing it")]
+    [LoggerMessage(8, LogLevel.Information, "Engine.IO session {Sid} sent a message of {Size} bytes, more than MaxHttpBufferSize ({Max}); closing it. Raise EngineIO.MaxHttpBufferSize in AddSocketIO if messages that large are expected")]
     public static partial void PayloadTooLarge(ILogger logger, string sid, long size, int max);
 
     [LoggerMessage(9, LogLevel.Warning, "Engine.IO session {Sid} has more than {Max} packets waiting (a slow or vanished client); closing it")]
     public static partial void QueueFull(ILogger logger, string sid, int max);
 
-    [LoggerMessage(10, LogLevel.Information, "Engine.IO request refused: origin {Origin} is not allowed (EngineIO.Cors.AllowedOrigins)")]
+    [LoggerMessage(10, LogLevel.Information, "Engine.IO request refused: origin {Origin} is not allowed by CORS. Add it to Cors.AllowedOrigins in AddSocketIO (or \"*\" for any origin) if pages from there should connect")]
     public static partial void OriginRefused(ILogger logger, string origin);
 }

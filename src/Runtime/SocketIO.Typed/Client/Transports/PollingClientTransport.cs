@@ -25,6 +25,12 @@ internal sealed class PollingClientTransport(EngineIOClientSession session) : En
         using HttpRequestMessage request = EngineIOClientRequests.CreateRequest(settings, HttpMethod.Get, EngineIOClientRequests.BuildUri(settings, "polling", null, 0));
         using HttpResponseMessage response = await settings.Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new EngineIOClientException(
+                $"Nothing answers at {request.RequestUri?.GetLeftPart(UriPartial.Path)} (HTTP 404): check the server URL and the path (SocketIOClientOptions.Path; socket.io's default is /socket.io/), and that the server is a Socket.IO server.");
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw new EngineIOClientException($"The handshake failed with HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
