@@ -107,4 +107,29 @@ public sealed class GeneratedCodeCompilesTests
         Assert.Contains("Animal", message, System.StringComparison.Ordinal);
         Assert.Contains("AppJson has no [JsonSerializable(typeof(Animal))]", message, System.StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Event_parameters_named_like_the_generated_locals_compile()
+    {
+        // A parameter called "values" once collided with a local of the generated broadcast code (CS0136); the
+        // generated locals are prefixed now. Every name the generated bodies use, as plain and acknowledged events.
+        const string source = """
+            using System.Threading.Tasks;
+            using SocketIO.Typed;
+
+            namespace App;
+
+            [SocketIOContract]
+            public interface INames
+            {
+                Task Plain(int packet, int writer, int ackId, int answer, int target, int broadcaster, int result, int values, int unreadable, int response, int exception, int handler, int context, int emitter);
+                Task<int> Asked(int packet, int writer, int ackId, int answer, int target, int broadcaster, int result, int values, int unreadable, int response, int exception, int handler, int context, int emitter);
+            }
+            """;
+
+        (Compilation output, var diagnostics, var run) = GeneratorHarness.Run(source);
+        Assert.Empty(diagnostics);
+        string[] problems = GeneratorHarness.Problems(output);
+        Assert.True(problems.Length == 0, string.Join("\n", problems));
+    }
 }

@@ -72,11 +72,11 @@ internal static class ContractEmitter
                 w.Open($"public {e.ReturnTypeSyntax} {e.MethodName}({parameters})");
                 w.Open("try");
                 WriteEventPacket(w, e, i, types, ids, "_emitter.NamespaceName", ackId: null);
-                w.Line("_emitter.Send(packet);");
+                w.Line("_emitter.Send(__packet);");
                 w.Line(e.Return == ReturnKind.Task ? $"return {Task}.CompletedTask;" : "return default;");
                 w.Close();
-                w.Open("catch (global::System.Exception exception)");
-                w.Line(e.Return == ReturnKind.Task ? $"return {Task}.FromException(exception);" : $"return {ValueTask}.FromException(exception);");
+                w.Open("catch (global::System.Exception __exception)");
+                w.Line(e.Return == ReturnKind.Task ? $"return {Task}.FromException(__exception);" : $"return {ValueTask}.FromException(__exception);");
                 w.Close();
                 w.Close();
             }
@@ -84,10 +84,10 @@ internal static class ContractEmitter
             {
                 string token = e.CancellationTokenName ?? $"default({Token})";
                 w.Open($"public async {e.ReturnTypeSyntax} {e.MethodName}({parameters})");
-                w.Line("long ackId = _emitter.NextAckId();");
-                WriteEventPacket(w, e, i, types, ids, "_emitter.NamespaceName", ackId: "ackId");
-                w.Line($"{Arguments} answer = await _emitter.SendWithAckAsync(packet, ackId, null, {token}, {SourceLiterals.String(e.EventName)}).ConfigureAwait(false);");
-                w.Line($"return ReadAck{i}(answer);");
+                w.Line("long __ackId = _emitter.NextAckId();");
+                WriteEventPacket(w, e, i, types, ids, "_emitter.NamespaceName", ackId: "__ackId");
+                w.Line($"{Arguments} __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, {token}, {SourceLiterals.String(e.EventName)}).ConfigureAwait(false);");
+                w.Line($"return ReadAck{i}(__answer);");
                 w.Close();
                 w.Line();
                 EmitReadAck(w, e, $"ReadAck{i}", types, ids);
@@ -205,19 +205,19 @@ internal static class ContractEmitter
 
     private static void WriteEventPacket(SourceWriter w, EventSpec e, int index, Dictionary<string, TypeSpec> types, Dictionary<string, string> ids, string ns, string? ackId)
     {
-        w.Line($"{Packet} packet;");
-        w.Line($"{Writer} writer = {Writer}.Rent();");
+        w.Line($"{Packet} __packet;");
+        w.Line($"{Writer} __writer = {Writer}.Rent();");
         w.Open("try");
-        w.Line($"writer.BeginEvent(s_event{index});");
+        w.Line($"__writer.BeginEvent(s_event{index});");
         foreach (ValueSpec parameter in e.Parameters)
         {
-            w.Line(SerializerEmitter.WriteCall(types[parameter.TypeKey], ids, "writer", Identifier(parameter.Name)));
+            w.Line(SerializerEmitter.WriteCall(types[parameter.TypeKey], ids, "__writer", Identifier(parameter.Name)));
         }
 
-        w.Line(ackId is null ? $"packet = writer.ToPacket({ns});" : $"packet = writer.ToPacket({ns}, {ackId});");
+        w.Line(ackId is null ? $"__packet = __writer.ToPacket({ns});" : $"__packet = __writer.ToPacket({ns}, {ackId});");
         w.Close();
         w.Open("finally");
-        w.Line($"{Writer}.Return(writer);");
+        w.Line($"{Writer}.Return(__writer);");
         w.Close();
         w.Line();
     }
@@ -355,20 +355,20 @@ internal static class ContractEmitter
     private static void EmitBroadcast(SourceWriter w, EventSpec e, int index, string contract, string target, Dictionary<string, TypeSpec> types, Dictionary<string, string> ids)
     {
         string targetType = $"global::SocketIO.Typed.{target}<{contract}>";
-        string parameters = "this " + targetType + " target" + (e.Parameters.Count > 0 ? ", " + Parameters(e, includeToken: false) : string.Empty);
+        string parameters = "this " + targetType + " __target" + (e.Parameters.Count > 0 ? ", " + Parameters(e, includeToken: false) : string.Empty);
         if (!e.IsAcknowledged)
         {
             // Every target kind of a plain event shares one body (Broadcast{index}).
             string arguments = string.Concat(e.Parameters.Select(static p => ", " + Identifier(p.Name)));
             w.Line($"/// <summary>Sends <c>{Xml(e.EventName)}</c> to every {(target == "SocketIOServerSideTarget" ? "other server" : "socket of the target")}.</summary>");
-            w.Line($"public static {ValueTask} {e.MethodName}({parameters}) => Broadcast{index}(target.Broadcaster{arguments});");
+            w.Line($"public static {ValueTask} {e.MethodName}({parameters}) => Broadcast{index}(__target.Broadcaster{arguments});");
             if (target == "SocketIOBroadcastTarget")
             {
-                string bodyParameters = "global::SocketIO.Typed.ISocketIOBroadcaster broadcaster" + (e.Parameters.Count > 0 ? ", " + Parameters(e, includeToken: false) : string.Empty);
+                string bodyParameters = "global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster" + (e.Parameters.Count > 0 ? ", " + Parameters(e, includeToken: false) : string.Empty);
                 w.Line();
                 w.Open($"private static {ValueTask} Broadcast{index}({bodyParameters})");
-                WriteEventPacket(w, e, index, types, ids, "broadcaster.NamespaceName", ackId: null);
-                w.Line("return broadcaster.BroadcastAsync(packet);");
+                WriteEventPacket(w, e, index, types, ids, "__broadcaster.NamespaceName", ackId: null);
+                w.Line("return __broadcaster.BroadcastAsync(__packet);");
                 w.Close();
             }
 
@@ -378,24 +378,24 @@ internal static class ContractEmitter
         string answers = $"global::SocketIO.Typed.SocketIOBroadcastAnswers<{e.AckTypeSyntax}>";
         w.Line($"/// <summary>Sends <c>{Xml(e.EventName)}</c> to every socket of the target and collects their answers until the target's timeout.</summary>");
         w.Open($"public static async {Task}<{answers}> {e.MethodName}({parameters}, {Token} cancellationToken = default)");
-        w.Line("global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;");
-        w.Line("long ackId = broadcaster.NextAckId();");
-        WriteEventPacket(w, e, index, types, ids, "broadcaster.NamespaceName", ackId: "ackId");
-        w.Line("global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);");
-        w.Line($"var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<{e.AckTypeSyntax}>>(result.Responses.Count);");
-        w.Line("var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();");
-        w.Open("foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)");
+        w.Line("global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;");
+        w.Line("long __ackId = __broadcaster.NextAckId();");
+        WriteEventPacket(w, e, index, types, ids, "__broadcaster.NamespaceName", ackId: "__ackId");
+        w.Line("global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);");
+        w.Line($"var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<{e.AckTypeSyntax}>>(__result.Responses.Count);");
+        w.Line("var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();");
+        w.Open("foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)");
         w.Open("try");
-        w.Line($"values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<{e.AckTypeSyntax}>(response.SocketId ?? string.Empty, ReadAnswer{index}(response.Arguments)));");
+        w.Line($"__values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<{e.AckTypeSyntax}>(__response.SocketId ?? string.Empty, ReadAnswer{index}(__response.Arguments)));");
         w.Close();
-        w.Line("catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)");
+        w.Line("catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)");
         w.Open();
         w.Line("// An answer that does not fit the contract is kept raw, not dropped.");
-        w.Line("unreadable.Add(response);");
+        w.Line("__unreadable.Add(__response);");
         w.Close();
         w.Close();
         w.Line();
-        w.Line($"return new {answers}(values, unreadable, result.Expected, result.AllResponded);");
+        w.Line($"return new {answers}(__values, __unreadable, __result.Expected, __result.AllResponded);");
         w.Close();
         w.Line();
         EmitReadAck(w, e, $"ReadAnswer{index}", types, ids);

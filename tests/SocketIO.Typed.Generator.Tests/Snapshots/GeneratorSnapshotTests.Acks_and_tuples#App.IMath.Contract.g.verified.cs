@@ -23,23 +23,23 @@ namespace App
         /// <summary>Sends <c>add</c>.</summary>
         public async global::System.Threading.Tasks.Task<int> Add(int a, int b)
         {
-            long ackId = _emitter.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            long __ackId = _emitter.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, a);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, b);
-                packet = writer.ToPacket(_emitter.NamespaceName, ackId);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, a);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, b);
+                __packet = __writer.ToPacket(_emitter.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.SocketIOArguments answer = await _emitter.SendWithAckAsync(packet, ackId, null, default(global::System.Threading.CancellationToken), "add").ConfigureAwait(false);
-            return ReadAck0(answer);
+            global::SocketIO.Typed.SocketIOArguments __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, default(global::System.Threading.CancellationToken), "add").ConfigureAwait(false);
+            return ReadAck0(__answer);
         }
 
         private static int ReadAck0(global::SocketIO.Typed.SocketIOArguments answer)
@@ -60,23 +60,23 @@ namespace App
         /// <summary>Sends <c>divide</c>.</summary>
         public async global::System.Threading.Tasks.ValueTask<(int Quotient, int Remainder)> Divide(long a, long b, global::System.Threading.CancellationToken cancellationToken)
         {
-            long ackId = _emitter.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            long __ackId = _emitter.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long(writer, a);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long(writer, b);
-                packet = writer.ToPacket(_emitter.NamespaceName, ackId);
+                __writer.BeginEvent(s_event1);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long(__writer, a);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long(__writer, b);
+                __packet = __writer.ToPacket(_emitter.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.SocketIOArguments answer = await _emitter.SendWithAckAsync(packet, ackId, null, cancellationToken, "divide").ConfigureAwait(false);
-            return ReadAck1(answer);
+            global::SocketIO.Typed.SocketIOArguments __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, cancellationToken, "divide").ConfigureAwait(false);
+            return ReadAck1(__answer);
         }
 
         private static (int Quotient, int Remainder) ReadAck1(global::SocketIO.Typed.SocketIOArguments answer)
@@ -106,21 +106,21 @@ namespace App
         /// <summary>Sends <c>math:nothing</c>.</summary>
         public async global::System.Threading.Tasks.Task<bool?> Nothing()
         {
-            long ackId = _emitter.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            long __ackId = _emitter.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event2);
-                packet = writer.ToPacket(_emitter.NamespaceName, ackId);
+                __writer.BeginEvent(s_event2);
+                __packet = __writer.ToPacket(_emitter.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.SocketIOArguments answer = await _emitter.SendWithAckAsync(packet, ackId, null, default(global::System.Threading.CancellationToken), "math:nothing").ConfigureAwait(false);
-            return ReadAck2(answer);
+            global::SocketIO.Typed.SocketIOArguments __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, default(global::System.Threading.CancellationToken), "math:nothing").ConfigureAwait(false);
+            return ReadAck2(__answer);
         }
 
         private static bool? ReadAck2(global::SocketIO.Typed.SocketIOArguments answer)
@@ -366,41 +366,41 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event2 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("math:nothing");
 
         /// <summary>Sends <c>add</c> to every socket of the target and collects their answers until the target's timeout.</summary>
-        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<int>> Add(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IMath> target, int a, int b, global::System.Threading.CancellationToken cancellationToken = default)
+        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<int>> Add(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IMath> __target, int a, int b, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            long ackId = broadcaster.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;
+            long __ackId = __broadcaster.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, a);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, b);
-                packet = writer.ToPacket(broadcaster.NamespaceName, ackId);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, a);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, b);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);
-            var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<int>>(result.Responses.Count);
-            var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
-            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)
+            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);
+            var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<int>>(__result.Responses.Count);
+            var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
+            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)
             {
                 try
                 {
-                    values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<int>(response.SocketId ?? string.Empty, ReadAnswer0(response.Arguments)));
+                    __values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<int>(__response.SocketId ?? string.Empty, ReadAnswer0(__response.Arguments)));
                 }
-                catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
+                catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
                 {
                     // An answer that does not fit the contract is kept raw, not dropped.
-                    unreadable.Add(response);
+                    __unreadable.Add(__response);
                 }
             }
 
-            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<int>(values, unreadable, result.Expected, result.AllResponded);
+            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<int>(__values, __unreadable, __result.Expected, __result.AllResponded);
         }
 
         private static int ReadAnswer0(global::SocketIO.Typed.SocketIOArguments answer)
@@ -419,41 +419,41 @@ namespace App
         }
 
         /// <summary>Sends <c>divide</c> to every socket of the target and collects their answers until the target's timeout.</summary>
-        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<(int Quotient, int Remainder)>> Divide(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IMath> target, long a, long b, global::System.Threading.CancellationToken cancellationToken = default)
+        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<(int Quotient, int Remainder)>> Divide(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IMath> __target, long a, long b, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            long ackId = broadcaster.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;
+            long __ackId = __broadcaster.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long(writer, a);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long(writer, b);
-                packet = writer.ToPacket(broadcaster.NamespaceName, ackId);
+                __writer.BeginEvent(s_event1);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long(__writer, a);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long(__writer, b);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);
-            var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<(int Quotient, int Remainder)>>(result.Responses.Count);
-            var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
-            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)
+            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);
+            var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<(int Quotient, int Remainder)>>(__result.Responses.Count);
+            var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
+            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)
             {
                 try
                 {
-                    values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<(int Quotient, int Remainder)>(response.SocketId ?? string.Empty, ReadAnswer1(response.Arguments)));
+                    __values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<(int Quotient, int Remainder)>(__response.SocketId ?? string.Empty, ReadAnswer1(__response.Arguments)));
                 }
-                catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
+                catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
                 {
                     // An answer that does not fit the contract is kept raw, not dropped.
-                    unreadable.Add(response);
+                    __unreadable.Add(__response);
                 }
             }
 
-            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<(int Quotient, int Remainder)>(values, unreadable, result.Expected, result.AllResponded);
+            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<(int Quotient, int Remainder)>(__values, __unreadable, __result.Expected, __result.AllResponded);
         }
 
         private static (int Quotient, int Remainder) ReadAnswer1(global::SocketIO.Typed.SocketIOArguments answer)
@@ -481,39 +481,39 @@ namespace App
         }
 
         /// <summary>Sends <c>math:nothing</c> to every socket of the target and collects their answers until the target's timeout.</summary>
-        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<bool?>> Nothing(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IMath> target, global::System.Threading.CancellationToken cancellationToken = default)
+        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<bool?>> Nothing(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IMath> __target, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            long ackId = broadcaster.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;
+            long __ackId = __broadcaster.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event2);
-                packet = writer.ToPacket(broadcaster.NamespaceName, ackId);
+                __writer.BeginEvent(s_event2);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);
-            var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<bool?>>(result.Responses.Count);
-            var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
-            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)
+            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);
+            var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<bool?>>(__result.Responses.Count);
+            var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
+            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)
             {
                 try
                 {
-                    values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<bool?>(response.SocketId ?? string.Empty, ReadAnswer2(response.Arguments)));
+                    __values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<bool?>(__response.SocketId ?? string.Empty, ReadAnswer2(__response.Arguments)));
                 }
-                catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
+                catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
                 {
                     // An answer that does not fit the contract is kept raw, not dropped.
-                    unreadable.Add(response);
+                    __unreadable.Add(__response);
                 }
             }
 
-            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<bool?>(values, unreadable, result.Expected, result.AllResponded);
+            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<bool?>(__values, __unreadable, __result.Expected, __result.AllResponded);
         }
 
         private static bool? ReadAnswer2(global::SocketIO.Typed.SocketIOArguments answer)

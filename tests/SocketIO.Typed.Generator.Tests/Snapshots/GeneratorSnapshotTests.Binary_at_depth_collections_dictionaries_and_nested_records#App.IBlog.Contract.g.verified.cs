@@ -24,47 +24,47 @@ namespace App
         {
             try
             {
-                global::SocketIO.Typed.Protocol.EncodedPacket packet;
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+                global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
                 try
                 {
-                    writer.BeginEvent(s_event0);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, post);
-                    packet = writer.ToPacket(_emitter.NamespaceName);
+                    __writer.BeginEvent(s_event0);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(__writer, post);
+                    __packet = __writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
                 {
-                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
                 }
 
-                _emitter.Send(packet);
+                _emitter.Send(__packet);
                 return global::System.Threading.Tasks.Task.CompletedTask;
             }
-            catch (global::System.Exception exception)
+            catch (global::System.Exception __exception)
             {
-                return global::System.Threading.Tasks.Task.FromException(exception);
+                return global::System.Threading.Tasks.Task.FromException(__exception);
             }
         }
 
         /// <summary>Sends <c>recent</c>.</summary>
         public async global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyList<global::App.Post>> Recent(int count)
         {
-            long ackId = _emitter.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            long __ackId = _emitter.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, count);
-                packet = writer.ToPacket(_emitter.NamespaceName, ackId);
+                __writer.BeginEvent(s_event1);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, count);
+                __packet = __writer.ToPacket(_emitter.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.SocketIOArguments answer = await _emitter.SendWithAckAsync(packet, ackId, null, default(global::System.Threading.CancellationToken), "recent").ConfigureAwait(false);
-            return ReadAck1(answer);
+            global::SocketIO.Typed.SocketIOArguments __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, default(global::System.Threading.CancellationToken), "recent").ConfigureAwait(false);
+            return ReadAck1(__answer);
         }
 
         private static global::System.Collections.Generic.IReadOnlyList<global::App.Post> ReadAck1(global::SocketIO.Typed.SocketIOArguments answer)
@@ -225,67 +225,67 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event1 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("recent");
 
         /// <summary>Sends <c>publish</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IBlog> target, global::App.Post post) => Broadcast0(target.Broadcaster, post);
+        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IBlog> __target, global::App.Post post) => Broadcast0(__target.Broadcaster, post);
 
-        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, global::App.Post post)
+        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster, global::App.Post post)
         {
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(writer, post);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DPost(__writer, post);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            return broadcaster.BroadcastAsync(packet);
+            return __broadcaster.BroadcastAsync(__packet);
         }
 
         /// <summary>Sends <c>publish</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IBlog> target, global::App.Post post) => Broadcast0(target.Broadcaster, post);
+        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IBlog> __target, global::App.Post post) => Broadcast0(__target.Broadcaster, post);
 
         /// <summary>Sends <c>publish</c> to every other server.</summary>
-        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IBlog> target, global::App.Post post) => Broadcast0(target.Broadcaster, post);
+        public static global::System.Threading.Tasks.ValueTask Publish(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IBlog> __target, global::App.Post post) => Broadcast0(__target.Broadcaster, post);
 
         /// <summary>Sends <c>recent</c> to every socket of the target and collects their answers until the target's timeout.</summary>
-        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>> Recent(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IBlog> target, int count, global::System.Threading.CancellationToken cancellationToken = default)
+        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>> Recent(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IBlog> __target, int count, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            long ackId = broadcaster.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;
+            long __ackId = __broadcaster.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, count);
-                packet = writer.ToPacket(broadcaster.NamespaceName, ackId);
+                __writer.BeginEvent(s_event1);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, count);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);
-            var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>>(result.Responses.Count);
-            var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
-            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)
+            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);
+            var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>>(__result.Responses.Count);
+            var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
+            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)
             {
                 try
                 {
-                    values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>(response.SocketId ?? string.Empty, ReadAnswer1(response.Arguments)));
+                    __values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>(__response.SocketId ?? string.Empty, ReadAnswer1(__response.Arguments)));
                 }
-                catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
+                catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
                 {
                     // An answer that does not fit the contract is kept raw, not dropped.
-                    unreadable.Add(response);
+                    __unreadable.Add(__response);
                 }
             }
 
-            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>(values, unreadable, result.Expected, result.AllResponded);
+            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<global::System.Collections.Generic.IReadOnlyList<global::App.Post>>(__values, __unreadable, __result.Expected, __result.AllResponded);
         }
 
         private static global::System.Collections.Generic.IReadOnlyList<global::App.Post> ReadAnswer1(global::SocketIO.Typed.SocketIOArguments answer)

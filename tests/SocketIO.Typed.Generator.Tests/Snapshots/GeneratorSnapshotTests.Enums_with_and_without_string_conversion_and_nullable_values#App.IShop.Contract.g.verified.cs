@@ -23,26 +23,26 @@ namespace App
         {
             try
             {
-                global::SocketIO.Typed.Protocol.EncodedPacket packet;
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+                global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
                 try
                 {
-                    writer.BeginEvent(s_event0);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(writer, item);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(writer, filter);
-                    packet = writer.ToPacket(_emitter.NamespaceName);
+                    __writer.BeginEvent(s_event0);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(__writer, item);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(__writer, filter);
+                    __packet = __writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
                 {
-                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
                 }
 
-                _emitter.Send(packet);
+                _emitter.Send(__packet);
                 return global::System.Threading.Tasks.Task.CompletedTask;
             }
-            catch (global::System.Exception exception)
+            catch (global::System.Exception __exception)
             {
-                return global::System.Threading.Tasks.Task.FromException(exception);
+                return global::System.Threading.Tasks.Task.FromException(__exception);
             }
         }
     }
@@ -126,32 +126,32 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event0 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("add");
 
         /// <summary>Sends <c>add</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter) => Broadcast0(target.Broadcaster, item, filter);
+        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IShop> __target, global::App.Item item, global::App.Color? filter) => Broadcast0(__target.Broadcaster, item, filter);
 
-        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, global::App.Item item, global::App.Color? filter)
+        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster, global::App.Item item, global::App.Color? filter)
         {
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(writer, item);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(writer, filter);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DItem(__writer, item);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DColor_N(__writer, filter);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            return broadcaster.BroadcastAsync(packet);
+            return __broadcaster.BroadcastAsync(__packet);
         }
 
         /// <summary>Sends <c>add</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter) => Broadcast0(target.Broadcaster, item, filter);
+        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IShop> __target, global::App.Item item, global::App.Color? filter) => Broadcast0(__target.Broadcaster, item, filter);
 
         /// <summary>Sends <c>add</c> to every other server.</summary>
-        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IShop> target, global::App.Item item, global::App.Color? filter) => Broadcast0(target.Broadcaster, item, filter);
+        public static global::System.Threading.Tasks.ValueTask Add(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IShop> __target, global::App.Item item, global::App.Color? filter) => Broadcast0(__target.Broadcaster, item, filter);
     }
 
     /// <summary>The generated code of <see cref="App.IShop"/>, as the runtime's generic typed API finds it.</summary>

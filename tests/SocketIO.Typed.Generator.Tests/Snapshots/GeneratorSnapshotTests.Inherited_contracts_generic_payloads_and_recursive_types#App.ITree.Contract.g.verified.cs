@@ -22,22 +22,22 @@ namespace App
         /// <summary>Sends <c>get_page</c>.</summary>
         public async global::System.Threading.Tasks.Task<global::App.Page<global::App.TreeNode>> GetPage(int index)
         {
-            long ackId = _emitter.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            long __ackId = _emitter.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, index);
-                packet = writer.ToPacket(_emitter.NamespaceName, ackId);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, index);
+                __packet = __writer.ToPacket(_emitter.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.SocketIOArguments answer = await _emitter.SendWithAckAsync(packet, ackId, null, default(global::System.Threading.CancellationToken), "get_page").ConfigureAwait(false);
-            return ReadAck0(answer);
+            global::SocketIO.Typed.SocketIOArguments __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, default(global::System.Threading.CancellationToken), "get_page").ConfigureAwait(false);
+            return ReadAck0(__answer);
         }
 
         private static global::App.Page<global::App.TreeNode> ReadAck0(global::SocketIO.Typed.SocketIOArguments answer)
@@ -60,25 +60,25 @@ namespace App
         {
             try
             {
-                global::SocketIO.Typed.Protocol.EncodedPacket packet;
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+                global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
                 try
                 {
-                    writer.BeginEvent(s_event1);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, who);
-                    packet = writer.ToPacket(_emitter.NamespaceName);
+                    __writer.BeginEvent(s_event1);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, who);
+                    __packet = __writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
                 {
-                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
                 }
 
-                _emitter.Send(packet);
+                _emitter.Send(__packet);
                 return global::System.Threading.Tasks.Task.CompletedTask;
             }
-            catch (global::System.Exception exception)
+            catch (global::System.Exception __exception)
             {
-                return global::System.Threading.Tasks.Task.FromException(exception);
+                return global::System.Threading.Tasks.Task.FromException(__exception);
             }
         }
     }
@@ -225,40 +225,40 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event1 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("hello");
 
         /// <summary>Sends <c>get_page</c> to every socket of the target and collects their answers until the target's timeout.</summary>
-        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<global::App.Page<global::App.TreeNode>>> GetPage(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.ITree> target, int index, global::System.Threading.CancellationToken cancellationToken = default)
+        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<global::App.Page<global::App.TreeNode>>> GetPage(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.ITree> __target, int index, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            long ackId = broadcaster.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;
+            long __ackId = __broadcaster.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, index);
-                packet = writer.ToPacket(broadcaster.NamespaceName, ackId);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, index);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);
-            var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<global::App.Page<global::App.TreeNode>>>(result.Responses.Count);
-            var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
-            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)
+            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);
+            var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<global::App.Page<global::App.TreeNode>>>(__result.Responses.Count);
+            var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
+            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)
             {
                 try
                 {
-                    values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<global::App.Page<global::App.TreeNode>>(response.SocketId ?? string.Empty, ReadAnswer0(response.Arguments)));
+                    __values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<global::App.Page<global::App.TreeNode>>(__response.SocketId ?? string.Empty, ReadAnswer0(__response.Arguments)));
                 }
-                catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
+                catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
                 {
                     // An answer that does not fit the contract is kept raw, not dropped.
-                    unreadable.Add(response);
+                    __unreadable.Add(__response);
                 }
             }
 
-            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<global::App.Page<global::App.TreeNode>>(values, unreadable, result.Expected, result.AllResponded);
+            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<global::App.Page<global::App.TreeNode>>(__values, __unreadable, __result.Expected, __result.AllResponded);
         }
 
         private static global::App.Page<global::App.TreeNode> ReadAnswer0(global::SocketIO.Typed.SocketIOArguments answer)
@@ -277,31 +277,31 @@ namespace App
         }
 
         /// <summary>Sends <c>hello</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.ITree> target, string who) => Broadcast1(target.Broadcaster, who);
+        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.ITree> __target, string who) => Broadcast1(__target.Broadcaster, who);
 
-        private static global::System.Threading.Tasks.ValueTask Broadcast1(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, string who)
+        private static global::System.Threading.Tasks.ValueTask Broadcast1(global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster, string who)
         {
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, who);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
+                __writer.BeginEvent(s_event1);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, who);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            return broadcaster.BroadcastAsync(packet);
+            return __broadcaster.BroadcastAsync(__packet);
         }
 
         /// <summary>Sends <c>hello</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.ITree> target, string who) => Broadcast1(target.Broadcaster, who);
+        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.ITree> __target, string who) => Broadcast1(__target.Broadcaster, who);
 
         /// <summary>Sends <c>hello</c> to every other server.</summary>
-        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.ITree> target, string who) => Broadcast1(target.Broadcaster, who);
+        public static global::System.Threading.Tasks.ValueTask Hello(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.ITree> __target, string who) => Broadcast1(__target.Broadcaster, who);
     }
 
     /// <summary>The generated code of <see cref="App.ITree"/>, as the runtime's generic typed API finds it.</summary>

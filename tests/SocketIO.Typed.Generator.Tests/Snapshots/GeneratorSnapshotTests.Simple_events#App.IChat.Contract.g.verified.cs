@@ -24,25 +24,25 @@ namespace App
         {
             try
             {
-                global::SocketIO.Typed.Protocol.EncodedPacket packet;
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+                global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
                 try
                 {
-                    writer.BeginEvent(s_event0);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, text);
-                    packet = writer.ToPacket(_emitter.NamespaceName);
+                    __writer.BeginEvent(s_event0);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, text);
+                    __packet = __writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
                 {
-                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
                 }
 
-                _emitter.Send(packet);
+                _emitter.Send(__packet);
                 return global::System.Threading.Tasks.Task.CompletedTask;
             }
-            catch (global::System.Exception exception)
+            catch (global::System.Exception __exception)
             {
-                return global::System.Threading.Tasks.Task.FromException(exception);
+                return global::System.Threading.Tasks.Task.FromException(__exception);
             }
         }
 
@@ -51,24 +51,24 @@ namespace App
         {
             try
             {
-                global::SocketIO.Typed.Protocol.EncodedPacket packet;
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+                global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
                 try
                 {
-                    writer.BeginEvent(s_event1);
-                    packet = writer.ToPacket(_emitter.NamespaceName);
+                    __writer.BeginEvent(s_event1);
+                    __packet = __writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
                 {
-                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
                 }
 
-                _emitter.Send(packet);
+                _emitter.Send(__packet);
                 return default;
             }
-            catch (global::System.Exception exception)
+            catch (global::System.Exception __exception)
             {
-                return global::System.Threading.Tasks.ValueTask.FromException(exception);
+                return global::System.Threading.Tasks.ValueTask.FromException(__exception);
             }
         }
     }
@@ -172,57 +172,57 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event1 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("ping");
 
         /// <summary>Sends <c>say</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> target, string text) => Broadcast0(target.Broadcaster, text);
+        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> __target, string text) => Broadcast0(__target.Broadcaster, text);
 
-        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, string text)
+        private static global::System.Threading.Tasks.ValueTask Broadcast0(global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster, string text)
         {
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, text);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, text);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            return broadcaster.BroadcastAsync(packet);
+            return __broadcaster.BroadcastAsync(__packet);
         }
 
         /// <summary>Sends <c>say</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IChat> target, string text) => Broadcast0(target.Broadcaster, text);
+        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IChat> __target, string text) => Broadcast0(__target.Broadcaster, text);
 
         /// <summary>Sends <c>say</c> to every other server.</summary>
-        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> target, string text) => Broadcast0(target.Broadcaster, text);
+        public static global::System.Threading.Tasks.ValueTask Say(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> __target, string text) => Broadcast0(__target.Broadcaster, text);
 
         /// <summary>Sends <c>ping</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> target) => Broadcast1(target.Broadcaster);
+        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IChat> __target) => Broadcast1(__target.Broadcaster);
 
-        private static global::System.Threading.Tasks.ValueTask Broadcast1(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster)
+        private static global::System.Threading.Tasks.ValueTask Broadcast1(global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster)
         {
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event1);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
+                __writer.BeginEvent(s_event1);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            return broadcaster.BroadcastAsync(packet);
+            return __broadcaster.BroadcastAsync(__packet);
         }
 
         /// <summary>Sends <c>ping</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IChat> target) => Broadcast1(target.Broadcaster);
+        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IChat> __target) => Broadcast1(__target.Broadcaster);
 
         /// <summary>Sends <c>ping</c> to every other server.</summary>
-        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> target) => Broadcast1(target.Broadcaster);
+        public static global::System.Threading.Tasks.ValueTask Ping(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IChat> __target) => Broadcast1(__target.Broadcaster);
     }
 
     /// <summary>The generated code of <see cref="App.IChat"/>, as the runtime's generic typed API finds it.</summary>

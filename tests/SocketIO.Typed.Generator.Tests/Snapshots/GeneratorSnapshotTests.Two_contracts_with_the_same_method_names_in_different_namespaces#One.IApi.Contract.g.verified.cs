@@ -21,22 +21,22 @@ namespace One
         /// <summary>Sends <c>get</c>.</summary>
         public async global::System.Threading.Tasks.Task<string> Get(string key)
         {
-            long ackId = _emitter.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            long __ackId = _emitter.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, key);
-                packet = writer.ToPacket(_emitter.NamespaceName, ackId);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, key);
+                __packet = __writer.ToPacket(_emitter.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.SocketIOArguments answer = await _emitter.SendWithAckAsync(packet, ackId, null, default(global::System.Threading.CancellationToken), "get").ConfigureAwait(false);
-            return ReadAck0(answer);
+            global::SocketIO.Typed.SocketIOArguments __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, default(global::System.Threading.CancellationToken), "get").ConfigureAwait(false);
+            return ReadAck0(__answer);
         }
 
         private static string ReadAck0(global::SocketIO.Typed.SocketIOArguments answer)
@@ -149,40 +149,40 @@ namespace One
         private static readonly global::System.Text.Json.JsonEncodedText s_event0 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("get");
 
         /// <summary>Sends <c>get</c> to every socket of the target and collects their answers until the target's timeout.</summary>
-        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<string>> Get(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::One.IApi> target, string key, global::System.Threading.CancellationToken cancellationToken = default)
+        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<string>> Get(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::One.IApi> __target, string key, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            long ackId = broadcaster.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;
+            long __ackId = __broadcaster.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, key);
-                packet = writer.ToPacket(broadcaster.NamespaceName, ackId);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, key);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);
-            var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<string>>(result.Responses.Count);
-            var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
-            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)
+            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);
+            var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<string>>(__result.Responses.Count);
+            var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
+            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)
             {
                 try
                 {
-                    values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<string>(response.SocketId ?? string.Empty, ReadAnswer0(response.Arguments)));
+                    __values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<string>(__response.SocketId ?? string.Empty, ReadAnswer0(__response.Arguments)));
                 }
-                catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
+                catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
                 {
                     // An answer that does not fit the contract is kept raw, not dropped.
-                    unreadable.Add(response);
+                    __unreadable.Add(__response);
                 }
             }
 
-            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<string>(values, unreadable, result.Expected, result.AllResponded);
+            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<string>(__values, __unreadable, __result.Expected, __result.AllResponded);
         }
 
         private static string ReadAnswer0(global::SocketIO.Typed.SocketIOArguments answer)

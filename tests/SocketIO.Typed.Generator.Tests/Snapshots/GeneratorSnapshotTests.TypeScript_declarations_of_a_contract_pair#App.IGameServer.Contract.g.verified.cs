@@ -24,22 +24,22 @@ namespace App
         /// <summary>Sends <c>list</c>.</summary>
         public async global::System.Threading.Tasks.Task<global::App.Page<global::App.Player>> List(int page)
         {
-            long ackId = _emitter.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            long __ackId = _emitter.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, page);
-                packet = writer.ToPacket(_emitter.NamespaceName, ackId);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, page);
+                __packet = __writer.ToPacket(_emitter.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.SocketIOArguments answer = await _emitter.SendWithAckAsync(packet, ackId, null, default(global::System.Threading.CancellationToken), "list").ConfigureAwait(false);
-            return ReadAck0(answer);
+            global::SocketIO.Typed.SocketIOArguments __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, default(global::System.Threading.CancellationToken), "list").ConfigureAwait(false);
+            return ReadAck0(__answer);
         }
 
         private static global::App.Page<global::App.Player> ReadAck0(global::SocketIO.Typed.SocketIOArguments answer)
@@ -60,23 +60,23 @@ namespace App
         /// <summary>Sends <c>join</c>.</summary>
         public async global::System.Threading.Tasks.Task<(bool Ok, string? Reason)> Join(string name, global::App.Team team, global::System.Threading.CancellationToken cancellationToken)
         {
-            long ackId = _emitter.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            long __ackId = _emitter.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, name);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DTeam(writer, team);
-                packet = writer.ToPacket(_emitter.NamespaceName, ackId);
+                __writer.BeginEvent(s_event1);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, name);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DTeam(__writer, team);
+                __packet = __writer.ToPacket(_emitter.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.SocketIOArguments answer = await _emitter.SendWithAckAsync(packet, ackId, null, cancellationToken, "join").ConfigureAwait(false);
-            return ReadAck1(answer);
+            global::SocketIO.Typed.SocketIOArguments __answer = await _emitter.SendWithAckAsync(__packet, __ackId, null, cancellationToken, "join").ConfigureAwait(false);
+            return ReadAck1(__answer);
         }
 
         private static (bool Ok, string? Reason) ReadAck1(global::SocketIO.Typed.SocketIOArguments answer)
@@ -104,26 +104,26 @@ namespace App
         {
             try
             {
-                global::SocketIO.Typed.Protocol.EncodedPacket packet;
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+                global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
                 try
                 {
-                    writer.BeginEvent(s_event2);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_double(writer, x);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_double_N(writer, y);
-                    packet = writer.ToPacket(_emitter.NamespaceName);
+                    __writer.BeginEvent(s_event2);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_double(__writer, x);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_double_N(__writer, y);
+                    __packet = __writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
                 {
-                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
                 }
 
-                _emitter.Send(packet);
+                _emitter.Send(__packet);
                 return global::System.Threading.Tasks.Task.CompletedTask;
             }
-            catch (global::System.Exception exception)
+            catch (global::System.Exception __exception)
             {
-                return global::System.Threading.Tasks.Task.FromException(exception);
+                return global::System.Threading.Tasks.Task.FromException(__exception);
             }
         }
 
@@ -132,26 +132,26 @@ namespace App
         {
             try
             {
-                global::SocketIO.Typed.Protocol.EncodedPacket packet;
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+                global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
                 try
                 {
-                    writer.BeginEvent(s_event3);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, @default);
-                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long_A_B(writer, ids);
-                    packet = writer.ToPacket(_emitter.NamespaceName);
+                    __writer.BeginEvent(s_event3);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, @default);
+                    global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long_A_B(__writer, ids);
+                    __packet = __writer.ToPacket(_emitter.NamespaceName);
                 }
                 finally
                 {
-                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                    global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
                 }
 
-                _emitter.Send(packet);
+                _emitter.Send(__packet);
                 return global::System.Threading.Tasks.Task.CompletedTask;
             }
-            catch (global::System.Exception exception)
+            catch (global::System.Exception __exception)
             {
-                return global::System.Threading.Tasks.Task.FromException(exception);
+                return global::System.Threading.Tasks.Task.FromException(__exception);
             }
         }
     }
@@ -442,40 +442,40 @@ namespace App
         private static readonly global::System.Text.Json.JsonEncodedText s_event3 = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.EncodeEventName("game:delete");
 
         /// <summary>Sends <c>list</c> to every socket of the target and collects their answers until the target's timeout.</summary>
-        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<global::App.Page<global::App.Player>>> List(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IGameServer> target, int page, global::System.Threading.CancellationToken cancellationToken = default)
+        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<global::App.Page<global::App.Player>>> List(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IGameServer> __target, int page, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            long ackId = broadcaster.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;
+            long __ackId = __broadcaster.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event0);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(writer, page);
-                packet = writer.ToPacket(broadcaster.NamespaceName, ackId);
+                __writer.BeginEvent(s_event0);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_int(__writer, page);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);
-            var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<global::App.Page<global::App.Player>>>(result.Responses.Count);
-            var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
-            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)
+            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);
+            var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<global::App.Page<global::App.Player>>>(__result.Responses.Count);
+            var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
+            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)
             {
                 try
                 {
-                    values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<global::App.Page<global::App.Player>>(response.SocketId ?? string.Empty, ReadAnswer0(response.Arguments)));
+                    __values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<global::App.Page<global::App.Player>>(__response.SocketId ?? string.Empty, ReadAnswer0(__response.Arguments)));
                 }
-                catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
+                catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
                 {
                     // An answer that does not fit the contract is kept raw, not dropped.
-                    unreadable.Add(response);
+                    __unreadable.Add(__response);
                 }
             }
 
-            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<global::App.Page<global::App.Player>>(values, unreadable, result.Expected, result.AllResponded);
+            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<global::App.Page<global::App.Player>>(__values, __unreadable, __result.Expected, __result.AllResponded);
         }
 
         private static global::App.Page<global::App.Player> ReadAnswer0(global::SocketIO.Typed.SocketIOArguments answer)
@@ -494,41 +494,41 @@ namespace App
         }
 
         /// <summary>Sends <c>join</c> to every socket of the target and collects their answers until the target's timeout.</summary>
-        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<(bool Ok, string? Reason)>> Join(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IGameServer> target, string name, global::App.Team team, global::System.Threading.CancellationToken cancellationToken = default)
+        public static async global::System.Threading.Tasks.Task<global::SocketIO.Typed.SocketIOBroadcastAnswers<(bool Ok, string? Reason)>> Join(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IGameServer> __target, string name, global::App.Team team, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            global::SocketIO.Typed.ISocketIOBroadcaster broadcaster = target.Broadcaster;
-            long ackId = broadcaster.NextAckId();
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;
+            long __ackId = __broadcaster.NextAckId();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event1);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, name);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DTeam(writer, team);
-                packet = writer.ToPacket(broadcaster.NamespaceName, ackId);
+                __writer.BeginEvent(s_event1);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, name);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_App_DTeam(__writer, team);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName, __ackId);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult result = await broadcaster.BroadcastWithAckAsync(packet, ackId, cancellationToken).ConfigureAwait(false);
-            var values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<(bool Ok, string? Reason)>>(result.Responses.Count);
-            var unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
-            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck response in result.Responses)
+            global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);
+            var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<(bool Ok, string? Reason)>>(__result.Responses.Count);
+            var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();
+            foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)
             {
                 try
                 {
-                    values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<(bool Ok, string? Reason)>(response.SocketId ?? string.Empty, ReadAnswer1(response.Arguments)));
+                    __values.Add(new global::SocketIO.Typed.SocketIOBroadcastAnswer<(bool Ok, string? Reason)>(__response.SocketId ?? string.Empty, ReadAnswer1(__response.Arguments)));
                 }
-                catch (global::System.Exception exception) when (exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
+                catch (global::System.Exception __exception) when (__exception is global::System.FormatException or global::System.Text.Json.JsonException or global::System.InvalidOperationException)
                 {
                     // An answer that does not fit the contract is kept raw, not dropped.
-                    unreadable.Add(response);
+                    __unreadable.Add(__response);
                 }
             }
 
-            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<(bool Ok, string? Reason)>(values, unreadable, result.Expected, result.AllResponded);
+            return new global::SocketIO.Typed.SocketIOBroadcastAnswers<(bool Ok, string? Reason)>(__values, __unreadable, __result.Expected, __result.AllResponded);
         }
 
         private static (bool Ok, string? Reason) ReadAnswer1(global::SocketIO.Typed.SocketIOArguments answer)
@@ -552,60 +552,60 @@ namespace App
         }
 
         /// <summary>Sends <c>move</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Move(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IGameServer> target, double x, double? y) => Broadcast2(target.Broadcaster, x, y);
+        public static global::System.Threading.Tasks.ValueTask Move(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IGameServer> __target, double x, double? y) => Broadcast2(__target.Broadcaster, x, y);
 
-        private static global::System.Threading.Tasks.ValueTask Broadcast2(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, double x, double? y)
+        private static global::System.Threading.Tasks.ValueTask Broadcast2(global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster, double x, double? y)
         {
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event2);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_double(writer, x);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_double_N(writer, y);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
+                __writer.BeginEvent(s_event2);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_double(__writer, x);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_double_N(__writer, y);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            return broadcaster.BroadcastAsync(packet);
+            return __broadcaster.BroadcastAsync(__packet);
         }
 
         /// <summary>Sends <c>move</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Move(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IGameServer> target, double x, double? y) => Broadcast2(target.Broadcaster, x, y);
+        public static global::System.Threading.Tasks.ValueTask Move(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IGameServer> __target, double x, double? y) => Broadcast2(__target.Broadcaster, x, y);
 
         /// <summary>Sends <c>move</c> to every other server.</summary>
-        public static global::System.Threading.Tasks.ValueTask Move(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IGameServer> target, double x, double? y) => Broadcast2(target.Broadcaster, x, y);
+        public static global::System.Threading.Tasks.ValueTask Move(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IGameServer> __target, double x, double? y) => Broadcast2(__target.Broadcaster, x, y);
 
         /// <summary>Sends <c>game:delete</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Delete(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IGameServer> target, string @default, long[] ids) => Broadcast3(target.Broadcaster, @default, ids);
+        public static global::System.Threading.Tasks.ValueTask Delete(this global::SocketIO.Typed.SocketIOBroadcastTarget<global::App.IGameServer> __target, string @default, long[] ids) => Broadcast3(__target.Broadcaster, @default, ids);
 
-        private static global::System.Threading.Tasks.ValueTask Broadcast3(global::SocketIO.Typed.ISocketIOBroadcaster broadcaster, string @default, long[] ids)
+        private static global::System.Threading.Tasks.ValueTask Broadcast3(global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster, string @default, long[] ids)
         {
-            global::SocketIO.Typed.Protocol.EncodedPacket packet;
-            global::SocketIO.Typed.Protocol.SocketIOPacketWriter writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
+            global::SocketIO.Typed.Protocol.EncodedPacket __packet;
+            global::SocketIO.Typed.Protocol.SocketIOPacketWriter __writer = global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Rent();
             try
             {
-                writer.BeginEvent(s_event3);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(writer, @default);
-                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long_A_B(writer, ids);
-                packet = writer.ToPacket(broadcaster.NamespaceName);
+                __writer.BeginEvent(s_event3);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_string(__writer, @default);
+                global::SocketIO.Typed.Generated.SocketIOTypedJson.Write_long_A_B(__writer, ids);
+                __packet = __writer.ToPacket(__broadcaster.NamespaceName);
             }
             finally
             {
-                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(writer);
+                global::SocketIO.Typed.Protocol.SocketIOPacketWriter.Return(__writer);
             }
 
-            return broadcaster.BroadcastAsync(packet);
+            return __broadcaster.BroadcastAsync(__packet);
         }
 
         /// <summary>Sends <c>game:delete</c> to every socket of the target.</summary>
-        public static global::System.Threading.Tasks.ValueTask Delete(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IGameServer> target, string @default, long[] ids) => Broadcast3(target.Broadcaster, @default, ids);
+        public static global::System.Threading.Tasks.ValueTask Delete(this global::SocketIO.Typed.SocketIOTimedBroadcastTarget<global::App.IGameServer> __target, string @default, long[] ids) => Broadcast3(__target.Broadcaster, @default, ids);
 
         /// <summary>Sends <c>game:delete</c> to every other server.</summary>
-        public static global::System.Threading.Tasks.ValueTask Delete(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IGameServer> target, string @default, long[] ids) => Broadcast3(target.Broadcaster, @default, ids);
+        public static global::System.Threading.Tasks.ValueTask Delete(this global::SocketIO.Typed.SocketIOServerSideTarget<global::App.IGameServer> __target, string @default, long[] ids) => Broadcast3(__target.Broadcaster, @default, ids);
     }
 
     /// <summary>The generated code of <see cref="App.IGameServer"/>, as the runtime's generic typed API finds it.</summary>
