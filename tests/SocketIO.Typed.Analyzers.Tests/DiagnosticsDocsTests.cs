@@ -4,7 +4,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
-using SocketIO.Typed.Generator;
 
 namespace SocketIO.Typed.Analyzers.Tests;
 
@@ -78,13 +77,7 @@ public sealed partial class DiagnosticsDocsTests
             CSharpSyntaxTree.ParseText(DocsCompileTests.Context(Page), AnalyzerHarness.ParseOptions, path: "Context.cs"),
         };
         trees.AddRange(files.Select((f, i) => CSharpSyntaxTree.ParseText(f, AnalyzerHarness.ParseOptions, path: $"Example{i}.cs")));
-        CSharpCompilation input = CSharpCompilation.Create(
-            "DiagnosticsDocs",
-            trees,
-            AnalyzerHarness.References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        CSharpGeneratorDriver.Create([new ContractGenerator().AsSourceGenerator(), .. DocsCompileTests.JsonGenerators], parseOptions: AnalyzerHarness.ParseOptions)
-            .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        Compilation output = DocsCompileTests.Compile(trees, out ImmutableArray<Diagnostic> generatorDiagnostics);
         ImmutableArray<Diagnostic> analyzerDiagnostics = await output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new SocketIOAnalyzer())).GetAnalyzerDiagnosticsAsync();
         return [.. output.GetDiagnostics().Where(static d => d.Severity == DiagnosticSeverity.Error), .. generatorDiagnostics, .. analyzerDiagnostics];
     }

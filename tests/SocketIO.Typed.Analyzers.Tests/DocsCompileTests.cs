@@ -112,8 +112,6 @@ public sealed partial class DocsCompileTests
     }
 
     // System.Text.Json's source generator, from the targeting pack the SDK compiles with (docs declare JsonSerializerContexts).
-    internal static ISourceGenerator[] JsonGenerators => s_jsonGenerators.Value;
-
     private static readonly Lazy<ISourceGenerator[]> s_jsonGenerators = new(static () =>
     {
         string dotnetRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
@@ -137,8 +135,8 @@ public sealed partial class DocsCompileTests
         public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
     }
 
-    /// <summary>Compiles with the generator and the analyzers; the errors (SIO errors included), described.</summary>
-    internal static string[] Errors(IEnumerable<SyntaxTree> trees)
+    /// <summary>Compiles with our generator and System.Text.Json's; the generated code included.</summary>
+    internal static Compilation Compile(IEnumerable<SyntaxTree> trees, out ImmutableArray<Diagnostic> generatorDiagnostics)
     {
         CSharpCompilation input = CSharpCompilation.Create(
             "Docs",
@@ -146,7 +144,14 @@ public sealed partial class DocsCompileTests
             AnalyzerHarness.References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         CSharpGeneratorDriver.Create([new ContractGenerator().AsSourceGenerator(), .. s_jsonGenerators.Value], parseOptions: AnalyzerHarness.ParseOptions)
-            .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+            .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out generatorDiagnostics);
+        return output;
+    }
+
+    /// <summary>The errors of the compiler and the generator (SIO errors included), described.</summary>
+    internal static string[] Errors(IEnumerable<SyntaxTree> trees)
+    {
+        Compilation output = Compile(trees, out ImmutableArray<Diagnostic> generatorDiagnostics);
         return [.. output.GetDiagnostics().Concat(generatorDiagnostics)
             .Where(static d => d.Severity == DiagnosticSeverity.Error)
             .Select(static d => $"{d.Location.GetLineSpan().Path} (+{d.Location.GetLineSpan().StartLinePosition.Line}): {d.Id} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}")];
