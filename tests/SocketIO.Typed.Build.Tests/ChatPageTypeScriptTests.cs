@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SocketIO.Typed.Tests;
 
 /// <summary>
@@ -29,22 +27,7 @@ public sealed class ChatPageTypeScriptTests
         }
 
         Assert.Contains("export type ClientToServerEvents = IChatServer;", await File.ReadAllTextAsync(declarations), StringComparison.Ordinal);
-        (int exit, string output) = await NodeAsync(s_client, "node_modules/typescript/bin/tsc", "-p", project, "--noEmit");
+        (int exit, string output) = await Dotnet.RunToolAsync("node", s_client, "node_modules/typescript/bin/tsc", "-p", project, "--noEmit");
         Assert.True(exit == 0, $"tsc -p {project}:\n{output}");
-    }
-
-    private static async Task<(int Exit, string Output)> NodeAsync(string directory, params string[] arguments)
-    {
-        var info = new ProcessStartInfo("node") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -14,9 +14,13 @@ internal static class Dotnet
     public static string Configuration { get; } = ConfigurationOfTestOutput();
 
     /// <summary>Runs dotnet with the arguments in a folder; the exit code and everything it wrote.</summary>
-    public static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] arguments)
+    public static Task<(int Exit, string Output)> RunAsync(string workingDirectory, params string[] arguments) =>
+        RunToolAsync("dotnet", workingDirectory, arguments);
+
+    /// <summary>Runs a program (dotnet, node) in a folder, at most 10 minutes; the exit code and everything it wrote.</summary>
+    public static async Task<(int Exit, string Output)> RunToolAsync(string file, string workingDirectory, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -46,7 +50,7 @@ internal static class Dotnet
         catch (OperationCanceledException e)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in 10 minutes:\n{await stdout}{await stderr}", e);
+            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish in 10 minutes:\n{await stdout}{await stderr}", e);
         }
 
         return (process.ExitCode, await stdout + await stderr);

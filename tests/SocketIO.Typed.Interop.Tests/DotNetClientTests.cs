@@ -85,6 +85,22 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("node")]
+    [InlineData("python")]
+    [InlineData("dotnet")]
+    public async Task A_client_pointed_at_the_wrong_path_says_which_path_and_option(string kind)
+    {
+        await using ScenarioServer server = await ScenarioServer.StartAsync(kind, output);
+        await using var io = new SocketIOManager(server.Url, Options("polling", static o => { o.Path = "/socketio"; o.Reconnection = false; o.ConnectTimeout = TimeSpan.FromSeconds(3); }));
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => io.Socket.ConnectAsync().WaitAsync(s_wait));
+
+        // python-socketio and ours answer 404; Node's http server does not answer at all, so the connect times out.
+        Assert.Contains(kind == "node" ? "did not complete" : "HTTP 404", error.Message, StringComparison.Ordinal);
+        Assert.Contains("/socketio/", error.Message, StringComparison.Ordinal);
+        Assert.Contains("SocketIOClientOptions.Path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(ServersAndTransports))]
     public async Task Connects_with_auth_query_and_headers_and_exchanges_events_binary_and_acks(string kind, string transport)
     {

@@ -61,7 +61,12 @@ public sealed partial class SocketIOClientSocket
             _client.OnSocketInactive();
             if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"Connecting to namespace {Namespace} did not complete within {_client.Options.ConnectTimeout.TotalMilliseconds} ms.", e);
+                // A server that has nothing at the path may not answer at all (a Node http server): say where we looked.
+                string endpoint = new Uri(_client.Uri, _client.Options.Path.TrimEnd('/') + "/").GetLeftPart(UriPartial.Path);
+                throw new TimeoutException(
+                    $"Connecting to namespace {Namespace} did not complete within {_client.Options.ConnectTimeout.TotalMilliseconds} ms. "
+                    + $"Is a Socket.IO server answering at {endpoint}? Check the URL and the path (SocketIOClientOptions.Path; socket.io's default is /socket.io/).",
+                    e);
             }
 
             throw;
