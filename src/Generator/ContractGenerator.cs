@@ -85,6 +85,25 @@ public sealed class ContractGenerator : IIncrementalGenerator
             hubs.Where(static r => r.Spec is not null).Select(static (r, _) => r.Spec!).WithTrackingName(TrackingNames.HubSpec),
             static (spc, spec) => spc.AddSource(HintName(spec.FullName) + ".Hub.g.cs", SourceText.From(HubEmitter.Emit(spec, s_version), Encoding.UTF8)));
         context.RegisterSourceOutput(hubs.Select(static (r, _) => r.Diagnostics), static (spc, diagnostics) => Report(spc, diagnostics));
+
+        // Typed hubs' ISocketIOHubContext<THub, TClient>: registered by a module initializer, the compilation's own
+        // hubs and the public ones of referenced libraries (AddSocketIO adds what was registered; no open generic).
+        IncrementalValueProvider<EquatableArray<HubContextSpec>> ownContexts = hubs
+            .Where(static r => r.Spec?.ClientContract is not null)
+            .Select(static (r, _) => new HubContextSpec(r.Spec!.FullName, r.Spec.ClientContract!))
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray());
+        IncrementalValueProvider<EquatableArray<HubContextSpec>> referencedContexts = context.CompilationProvider
+            .Select(static (compilation, ct) => HubParser.ReferencedHubContexts(compilation, ct))
+            .WithTrackingName(TrackingNames.HubContexts);
+        context.RegisterSourceOutput(ownContexts.Combine(referencedContexts), static (spc, pair) =>
+        {
+            var all = pair.Left.Concat(pair.Right).Distinct().OrderBy(static h => h.Hub, StringComparer.Ordinal).ToList();
+            if (all.Count > 0)
+            {
+                spc.AddSource("SocketIOHubContexts.g.cs", SourceText.From(HubEmitter.EmitContextRegistrations(all, s_version), Encoding.UTF8));
+            }
+        });
     }
 
     private static void Report(SourceProductionContext context, ImmutableArray<Diagnostic> diagnostics)

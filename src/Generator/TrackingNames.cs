@@ -9,4 +9,5 @@ internal static class TrackingNames
     public const string Hub = nameof(Hub);
     public const string HubSpec = nameof(HubSpec);
     public const string TypeScript = nameof(TypeScript);
+    public const string HubContexts = nameof(HubContexts);
 }

@@ -11,13 +11,20 @@ namespace SocketIO.Typed.Generator.Model;
 /// <param name="DefaultNamespace">The Socket.IO namespace from the attribute or the first contract, or null.</param>
 /// <param name="ConstructorParameters">The constructor's parameters, in order.</param>
 /// <param name="Dispatchers">The generated dispatchers of the contracts the hub implements (fully qualified), tried in order.</param>
+/// <param name="ClientContract">The <c>TClient</c> of a <c>SocketHub&lt;TClient&gt;</c> hub (fully qualified), or null for a <c>SocketHub</c>.</param>
 internal sealed record HubSpec(
     string Namespace,
     string ClassName,
     string FullName,
     string? DefaultNamespace,
     EquatableArray<HubParameterSpec> ConstructorParameters,
-    EquatableArray<string> Dispatchers);
+    EquatableArray<string> Dispatchers,
+    string? ClientContract);
+
+/// <summary>A typed hub whose <c>ISocketIOHubContext&lt;THub, TClient&gt;</c> the compilation registers.</summary>
+/// <param name="Hub">The hub (fully qualified).</param>
+/// <param name="Client">Its client contract (fully qualified).</param>
+internal sealed record HubContextSpec(string Hub, string Client);
 
 /// <summary>A constructor parameter of a hub, resolved from the socket's services.</summary>
 internal sealed record HubParameterSpec(string TypeSyntax, bool IsServiceProvider, bool IsOptional, string? DefaultValue);

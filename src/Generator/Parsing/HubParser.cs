@@ -78,7 +78,71 @@ internal static class HubParser
 
         string hubNamespace = hub.ContainingNamespace is { IsGlobalNamespace: false } hn ? hn.ToDisplayString() : string.Empty;
         return new HubParseResult(
-            new HubSpec(hubNamespace, hub.Name, hub.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), defaultNamespace, parameters, dispatchers.ToEquatableArray()),
+            new HubSpec(hubNamespace, hub.Name, hub.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), defaultNamespace, parameters, dispatchers.ToEquatableArray(), ClientContract(hub)),
             ImmutableArray<Diagnostic>.Empty);
+    }
+
+    /// <summary>The <c>TClient</c> of a hub deriving from <c>SocketHub&lt;TClient&gt;</c> (fully qualified), else null.</summary>
+    public static string? ClientContract(INamedTypeSymbol hub) =>
+        ClientContractSymbol(hub)?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+    private static ITypeSymbol? ClientContractSymbol(INamedTypeSymbol hub)
+    {
+        for (INamedTypeSymbol? type = hub.BaseType; type is not null; type = type.BaseType)
+        {
+            if (type.IsGenericType && type.TypeArguments.Length == 1
+                && type.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) == "global::SocketIO.Typed.Server.SocketHub<TClient>")
+            {
+                return type.TypeArguments[0];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The public typed hubs of referenced assemblies that use the server package: their hub contexts are registered
+    /// by the consuming assembly too, since a library's own registration runs only once something touches it.
+    /// </summary>
+    public static EquatableArray<HubContextSpec> ReferencedHubContexts(Compilation compilation, CancellationToken cancellationToken)
+    {
+        var found = new List<HubContextSpec>();
+        foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!assembly.Modules.Any(static m => m.ReferencedAssemblies.Any(static r => r.Name == "SocketIO.Typed.AspNetCore")))
+            {
+                continue;
+            }
+
+            Collect(assembly.GlobalNamespace, compilation, found, cancellationToken);
+        }
+
+        return found.OrderBy(static h => h.Hub, System.StringComparer.Ordinal).ToEquatableArray();
+    }
+
+    private static void Collect(INamespaceSymbol ns, Compilation compilation, List<HubContextSpec> found, CancellationToken cancellationToken)
+    {
+        foreach (INamespaceSymbol child in ns.GetNamespaceMembers())
+        {
+            Collect(child, compilation, found, cancellationToken);
+        }
+
+        foreach (INamedTypeSymbol type in ns.GetTypeMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsGenericType
+                || !type.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == KnownNames.SocketIOHubAttribute)
+                || !compilation.IsSymbolAccessibleWithin(type, compilation.Assembly)
+                || ClientContractSymbol(type) is not { } client
+                || !compilation.IsSymbolAccessibleWithin(client, compilation.Assembly))
+            {
+                continue;
+            }
+
+            found.Add(new HubContextSpec(
+                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                client.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)));
+        }
     }
 }

@@ -49,7 +49,7 @@ public static class SocketIOServiceCollectionExtensions
 
             return new SocketIOServer(options, sp.GetService<ILoggerFactory>(), sp);
         });
-        services.AddSingleton(typeof(ISocketIOHubContext<,>), typeof(SocketIOHubContext<,>));
+        SocketIOHubContexts.AddTo(services);
         services.AddHostedService(static sp => new SocketIOShutdownService(
             sp.GetRequiredService<SocketIOServer>(), sp.GetRequiredService<IHostApplicationLifetime>()));
         return services;
