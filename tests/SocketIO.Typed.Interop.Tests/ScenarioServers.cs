@@ -49,7 +49,7 @@ internal abstract class ScenarioServer : IAsyncDisposable
 }
 
 /// <summary><c>node server.mjs --port N</c> or <c>python3 server.py --port N</c>.</summary>
-internal sealed class ProcessScenarioServer(ITestOutputHelper output, string kind, string? path) : ScenarioServer
+internal sealed class ProcessScenarioServer(ITestOutputHelper output, string kind, string? path, IReadOnlyList<string>? script = null) : ScenarioServer
 {
     private Process? _process;
 
@@ -62,7 +62,10 @@ internal sealed class ProcessScenarioServer(ITestOutputHelper output, string kin
         {
             string node = NodeClient.FindNode() ?? throw new InvalidOperationException("'node' (Node.js 20+) was not found on PATH.");
             start = new ProcessStartInfo(node) { WorkingDirectory = NodeClient.NodeDirectory };
-            start.ArgumentList.Add("server.mjs");
+            foreach (string argument in script ?? ["server.mjs"])
+            {
+                start.ArgumentList.Add(argument);
+            }
         }
         else
         {

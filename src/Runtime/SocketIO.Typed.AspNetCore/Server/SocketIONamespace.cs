@@ -23,6 +23,9 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
     private Func<SocketIOServerSideEventContext, ValueTask<SocketIODispatchResult>>[] _serverSideDispatchers = [];
     private long _nextAckId;
 
+    /// <summary>1 once <see cref="SocketIOServer.NamespaceCreated"/> was raised for this namespace.</summary>
+    internal int Announced;
+
     internal SocketIONamespace(SocketIOServer server, string name, SocketIONamespace? parent)
     {
         Server = server;
@@ -439,6 +442,7 @@ public sealed class SocketIONamespace : ISocketIOAdapterHost
             SocketIOServerLog.Recovered(Server.Logger, socket.Id, Name, missed?.Count ?? 0);
         }
 
+        Server.RaiseSocketConnected(socket);
         connection.Add(socket);
         connection.SendConnectReply(this, socket);
         socket.Outbox.FinishConnect(missed);

@@ -95,7 +95,53 @@ public sealed class SocketIOServer : IAsyncDisposable
             name = "/" + name;
         }
 
-        return _namespaces.GetOrAdd(name, static (n, server) => new SocketIONamespace(server, n, null), this);
+        if (_namespaces.TryGetValue(name, out SocketIONamespace? existing))
+        {
+            return existing;
+        }
+
+        SocketIONamespace created = _namespaces.GetOrAdd(name, static (n, server) => new SocketIONamespace(server, n, null), this);
+        RaiseNamespaceCreated(created);
+        return created;
+    }
+
+    /// <summary>
+    /// Raised once for every namespace this server creates (socket.io's <c>new_namespace</c>): by <see cref="Of(string)"/>
+    /// and for each child of a dynamic namespace at its first connection. The main namespace exists before anyone can listen.
+    /// </summary>
+    public event Action<SocketIONamespace>? NamespaceCreated;
+
+    /// <summary>
+    /// Raised for every socket that connects to any namespace (recovered ones included), after it joined its own room
+    /// and before the namespace's connection handlers run: a place to watch every socket of the server (the Admin UI
+    /// instrumentation uses it). A failing listener is logged; the connection goes on.
+    /// </summary>
+    public event Action<SocketIOSocket>? SocketConnected;
+
+    internal void RaiseSocketConnected(SocketIOSocket socket)
+    {
+        if (SocketConnected is { } listeners)
+        {
+            try
+            {
+                listeners(socket);
+            }
+#pragma warning disable CA1031 // an observer's failure must not refuse the connection
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.ConnectionHandlerFailed(Logger, e, socket.Namespace.Name, socket.Id);
+            }
+        }
+    }
+
+    private void RaiseNamespaceCreated(SocketIONamespace created)
+    {
+        // GetOrAdd may run its factory on two threads; only the namespace that was kept is announced, once.
+        if (Interlocked.Exchange(ref created.Announced, 1) == 0)
+        {
+            NamespaceCreated?.Invoke(created);
+        }
     }
 
     /// <summary>
@@ -315,7 +361,11 @@ public sealed class SocketIOServer : IAsyncDisposable
             if (parent.Matcher!(name, handshake))
             {
                 SocketIONamespace child = parent.GetOrCreateChild(name);
-                _namespaces.TryAdd(name, child);
+                if (_namespaces.TryAdd(name, child))
+                {
+                    RaiseNamespaceCreated(child);
+                }
+
                 return child;
             }
         }

@@ -65,27 +65,51 @@ public class InMemoryAdapter : SocketIOAdapter
     /// <inheritdoc/>
     public override void AddAll(string socketId, IEnumerable<string> rooms)
     {
+        List<string>? joined = ObservesRooms ? [] : null;
         lock (_gate)
         {
-            _index.AddAll(socketId, rooms);
+            _index.AddAll(socketId, rooms, joined);
+        }
+
+        if (joined is not null)
+        {
+            foreach (string room in joined)
+            {
+                OnRoomJoined(room, socketId);
+            }
         }
     }
 
     /// <inheritdoc/>
     public override void Delete(string socketId, string room)
     {
+        bool left;
         lock (_gate)
         {
-            _index.Delete(socketId, room);
+            left = _index.Delete(socketId, room);
+        }
+
+        if (left)
+        {
+            OnRoomLeft(room, socketId);
         }
     }
 
     /// <inheritdoc/>
     public override void DeleteAll(string socketId)
     {
+        List<string>? left = ObservesRooms ? [] : null;
         lock (_gate)
         {
-            _index.DeleteAll(socketId);
+            _index.DeleteAll(socketId, left);
+        }
+
+        if (left is not null)
+        {
+            foreach (string room in left)
+            {
+                OnRoomLeft(room, socketId);
+            }
         }
     }
 

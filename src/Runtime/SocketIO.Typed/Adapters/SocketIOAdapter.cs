@@ -26,6 +26,28 @@ public abstract class SocketIOAdapter : IAsyncDisposable
     public ISocketIOAdapterHost Host { get; }
 
     /// <summary>
+    /// Raised after a local socket joined a room it was not in (socket.io-adapter's <c>join-room</c>), with the room and
+    /// the socket id; outside the adapter's lock. Raised by adapters that call <see cref="OnRoomJoined"/> (the built-in ones do).
+    /// </summary>
+    public event Action<string, string>? RoomJoined;
+
+    /// <summary>Raised after a local socket left a room (socket.io-adapter's <c>leave-room</c>), with the room and the socket id.</summary>
+    public event Action<string, string>? RoomLeft;
+
+    /// <summary>Whether anything listens to <see cref="RoomJoined"/> or <see cref="RoomLeft"/> (collect the changes only then).</summary>
+    protected bool ObservesRooms => RoomJoined is not null || RoomLeft is not null;
+
+    /// <summary>Raises <see cref="RoomJoined"/>; call it outside any lock.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="socketId">The socket.</param>
+    protected void OnRoomJoined(string room, string socketId) => RoomJoined?.Invoke(room, socketId);
+
+    /// <summary>Raises <see cref="RoomLeft"/>; call it outside any lock.</summary>
+    /// <param name="room">The room.</param>
+    /// <param name="socketId">The socket.</param>
+    protected void OnRoomLeft(string room, string socketId) => RoomLeft?.Invoke(room, socketId);
+
+    /// <summary>
     /// Starts the adapter (socket.io-adapter's <c>init</c>): a cluster adapter subscribes to its channels here. Called
     /// once, right after the adapter is created with its namespace (the main namespace's when the server is built);
     /// a failure is logged and the namespace still serves its local sockets.

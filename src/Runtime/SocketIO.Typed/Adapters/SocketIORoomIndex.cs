@@ -27,7 +27,13 @@ public sealed class SocketIORoomIndex
     /// <summary>Adds a socket to rooms.</summary>
     /// <param name="socketId">The socket id.</param>
     /// <param name="rooms">The rooms.</param>
-    public void AddAll(string socketId, IEnumerable<string> rooms)
+    public void AddAll(string socketId, IEnumerable<string> rooms) => AddAll(socketId, rooms, null);
+
+    /// <summary>Adds a socket to rooms and reports the rooms it was not in before.</summary>
+    /// <param name="socketId">The socket id.</param>
+    /// <param name="rooms">The rooms.</param>
+    /// <param name="joined">Receives each room the socket joined now (null: not reported).</param>
+    public void AddAll(string socketId, IEnumerable<string> rooms, ICollection<string>? joined)
     {
         ArgumentNullException.ThrowIfNull(socketId);
         ArgumentNullException.ThrowIfNull(rooms);
@@ -39,7 +45,11 @@ public sealed class SocketIORoomIndex
 
         foreach (string room in rooms)
         {
-            mine.Add(room);
+            if (mine.Add(room))
+            {
+                joined?.Add(room);
+            }
+
             if (!_rooms.TryGetValue(room, out HashSet<string>? members))
             {
                 members = new HashSet<string>(StringComparer.Ordinal);
@@ -53,19 +63,22 @@ public sealed class SocketIORoomIndex
     /// <summary>Removes a socket from one room.</summary>
     /// <param name="socketId">The socket id.</param>
     /// <param name="room">The room.</param>
-    public void Delete(string socketId, string room)
+    /// <returns>Whether the socket was in the room.</returns>
+    public bool Delete(string socketId, string room)
     {
-        if (_sids.TryGetValue(socketId, out HashSet<string>? mine))
-        {
-            mine.Remove(room);
-        }
-
+        bool removed = _sids.TryGetValue(socketId, out HashSet<string>? mine) && mine.Remove(room);
         RemoveMember(room, socketId);
+        return removed;
     }
 
     /// <summary>Removes a socket from every room.</summary>
     /// <param name="socketId">The socket id.</param>
-    public void DeleteAll(string socketId)
+    public void DeleteAll(string socketId) => DeleteAll(socketId, null);
+
+    /// <summary>Removes a socket from every room and reports the rooms it left.</summary>
+    /// <param name="socketId">The socket id.</param>
+    /// <param name="left">Receives each room the socket was in (null: not reported).</param>
+    public void DeleteAll(string socketId, ICollection<string>? left)
     {
         if (!_sids.Remove(socketId, out HashSet<string>? mine))
         {
@@ -75,6 +88,7 @@ public sealed class SocketIORoomIndex
         foreach (string room in mine)
         {
             RemoveMember(room, socketId);
+            left?.Add(room);
         }
     }
 

@@ -61,6 +61,9 @@ public sealed class EngineIOServer : IAsyncDisposable
     /// <summary>Raised for every new session, before its first packet is read; set the session's handler here.</summary>
     public event Action<EngineIOSession>? Connection;
 
+    /// <summary>Sees every packet's size and every disconnection (the Admin UI's aggregated events); null when nobody watches.</summary>
+    internal IEngineIOTrafficObserver? Traffic { get; set; }
+
     /// <summary>The options.</summary>
     public EngineIOServerOptions Options { get; }
 
@@ -403,4 +406,20 @@ public sealed class EngineIOServer : IAsyncDisposable
 
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>What the Engine.IO server reports about its traffic to one observer (kept off the hot path when absent).</summary>
+internal interface IEngineIOTrafficObserver
+{
+    /// <summary>A message packet arrived.</summary>
+    /// <param name="bytes">Its payload size.</param>
+    void PacketReceived(long bytes);
+
+    /// <summary>A packet was queued for a client.</summary>
+    /// <param name="bytes">Its size, attachments included.</param>
+    void PacketSent(long bytes);
+
+    /// <summary>An open session closed.</summary>
+    /// <param name="reason">Why.</param>
+    void Disconnected(string reason);
 }

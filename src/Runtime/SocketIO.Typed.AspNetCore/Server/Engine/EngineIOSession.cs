@@ -86,6 +86,26 @@ public sealed class EngineIOSession
     /// <summary>The handler that receives messages; set it when the server reports the new session.</summary>
     public IEngineIOSessionHandler? Handler { get; set; }
 
+    /// <summary>Raised once when the session moved from HTTP long-polling to WebSocket (engine.io's <c>upgrade</c>).</summary>
+    public event Action<EngineIOSession>? Upgraded;
+
+    /// <summary>Raised once when the session closed (engine.io's <c>close</c>), with the reason ("transport close", "ping timeout", ...).</summary>
+    public event Action<EngineIOSession, string>? Closed;
+
+    internal void RaiseUpgraded()
+    {
+        try
+        {
+            Upgraded?.Invoke(this);
+        }
+#pragma warning disable CA1031 // an observer's failure must not break the upgrade
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            EngineIOServerLog.HandlerFailed(_logger, e, Id);
+        }
+    }
+
     /// <summary>Queues a packet; takes over the caller's reference (see <see cref="EncodedPacket"/>).</summary>
     /// <param name="packet">The packet.</param>
     /// <returns><see langword="false"/> when the session is closed or full and the packet was dropped.</returns>
@@ -129,6 +149,8 @@ public sealed class EngineIOSession
         {
             _server.Metrics.BytesSent.Add(SizeOf(packet));
         }
+
+        _server.Traffic?.PacketSent(SizeOf(packet));
 
         Volatile.Read(ref _webSocket)?.Pump();
         return true;
@@ -293,6 +315,21 @@ public sealed class EngineIOSession
             EngineIOServerLog.HandlerFailed(_logger, e, Id);
         }
 
+        try
+        {
+            Closed?.Invoke(this, reason);
+            if (started)
+            {
+                _server.Traffic?.Disconnected(reason);
+            }
+        }
+#pragma warning disable CA1031 // an observer's failure must not stop the session from closing
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            EngineIOServerLog.HandlerFailed(_logger, e, Id);
+        }
+
         WebSocketTransport.CancelQuietly(pendingGet);
         WebSocketTransport.CancelQuietly(_sessionClosed);
         if (IsWebSocket || !graceful)
@@ -371,6 +408,8 @@ public sealed class EngineIOSession
                 {
                     _server.Metrics.BytesReceived.Add(data.Length);
                 }
+
+                _server.Traffic?.PacketReceived(data.Length);
 
                 lock (_gate)
                 {

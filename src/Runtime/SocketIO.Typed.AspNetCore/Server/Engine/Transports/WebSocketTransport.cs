@@ -109,6 +109,7 @@ internal sealed class WebSocketTransport(EngineIOSession session, WebSocket sock
                     }
 
                     EngineIOServerLog.Upgraded(_session.Logger, _session.Id);
+                    _session.RaiseUpgraded();
                     return StartSending(webSocket);
                 }
                 else
