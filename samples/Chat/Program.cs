@@ -33,7 +33,22 @@ WebApplication app = builder.Build();
 app.UseDefaultFiles();   // "/" -> wwwroot/index.html
 app.UseStaticFiles();    // wwwroot/js/app.js (compiled from client/src/app.ts), wwwroot/style.css, wwwroot/lib/socket.io.min.js (copied from npm by the build)
 
-app.MapSocketIO().MapNamespace<ChatHub>(); // the endpoint the JavaScript client expects: /socket.io/, namespace "/"
+SocketIOServer io = app.MapSocketIO().MapNamespace<ChatHub>(); // the endpoint the JavaScript client expects: /socket.io/, namespace "/"
+
+// The official Socket.IO Admin UI, turned on by a password (AdminUI__Password=... in the environment, or user secrets):
+// the server answers its /admin namespace, and the UI's built files (from npm, client/node_modules/@socket.io/admin-ui)
+// are served at /admin-ui/. Log in there with this server's URL, user "admin" (or AdminUI:User) and the password.
+if (builder.Configuration["AdminUI:Password"] is { Length: > 0 } adminPassword)
+{
+    io.InstrumentAdminUI(options =>
+        options.Authentication = SocketIOAdminAuthentication.Basic(builder.Configuration["AdminUI:User"] ?? "admin", adminPassword));
+    string adminUI = Path.Combine(app.Environment.ContentRootPath, "client", "node_modules", "@socket.io", "admin-ui", "ui", "dist");
+    if (Directory.Exists(adminUI))
+    {
+        app.UseFileServer(new FileServerOptions { RequestPath = "/admin-ui", FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(adminUI) });
+        Console.WriteLine($"Admin UI: open http://localhost:{port}/admin-ui/");
+    }
+}
 
 Console.WriteLine($"Chat sample: open http://localhost:{port} in two browser tabs.");
 await app.RunAsync();

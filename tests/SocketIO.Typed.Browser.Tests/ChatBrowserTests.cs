@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -25,7 +23,7 @@ public sealed class ChatBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task Two_pages_and_the_console_client_chat_change_rooms_send_an_image_and_survive_a_server_restart()
     {
-        int port = FreePort();
+        int port = Chromium.FreePort();
         string url = $"http://localhost:{port}/";
         var environment = new Dictionary<string, string> { ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         SampleProcess server = SampleProcess.Start("Chat", output, environment);
@@ -33,12 +31,7 @@ public sealed class ChatBrowserTests(ITestOutputHelper output)
         {
             await server.WaitForLineAsync("Chat sample: open");
             using IPlaywright playwright = await Playwright.CreateAsync();
-            await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = ChromiumPath(),
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            });
+            await using IBrowser browser = await Chromium.LaunchAsync(playwright);
             IPage ann = await OpenAsync(browser, url, "ann");
             IPage bob = await OpenAsync(browser, url, "bob");
 
@@ -108,7 +101,7 @@ public sealed class ChatBrowserTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<IPage> OpenAsync(IBrowser browser, string url, string nick)
+    internal static async Task<IPage> OpenAsync(IBrowser browser, string url, string nick)
     {
         IPage page = await browser.NewPageAsync();
         await page.GotoAsync(url);
@@ -133,19 +126,4 @@ public sealed class ChatBrowserTests(ITestOutputHelper output)
 
     private static ILocator Delivered(IPage page, string text) =>
         page.Locator("#messages li.mine.delivered").Filter(new LocatorFilterOptions { HasText = text });
-
-    private static string ChromiumPath()
-    {
-        string path = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-        return File.Exists(path)
-            ? path
-            : throw new InvalidOperationException($"Chromium is not at {path}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
