@@ -57,6 +57,9 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
     /// <summary>The admin namespace.</summary>
     public SocketIONamespace Namespace { get; }
 
+    /// <summary>Awaited before each report is sent (tests hold it to fill the queue).</summary>
+    internal Task SendGate { get; set; } = Task.CompletedTask;
+
     private bool Development => _options.Mode == SocketIOAdminMode.Development;
 
     public static SocketIOAdminInstrumentation Start(SocketIOServer server, SocketIOAdminOptions options)
@@ -631,6 +634,7 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
         {
             try
             {
+                await SendGate.ConfigureAwait(false);
                 await Namespace.EmitAsync(report, SocketIOArguments.FromJsonArray(arguments)).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // one failed report must not stop the others
