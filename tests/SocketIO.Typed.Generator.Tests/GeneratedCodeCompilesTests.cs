@@ -124,6 +124,7 @@ public sealed class GeneratedCodeCompilesTests
             {
                 Task Plain(int packet, int writer, int ackId, int answer, int target, int broadcaster, int result, int values, int unreadable, int response, int exception, int handler, int context, int emitter);
                 Task<int> Asked(int packet, int writer, int ackId, int answer, int target, int broadcaster, int result, int values, int unreadable, int response, int exception, int handler, int context, int emitter);
+                Task<int> Tokened(string cancellationToken);   // the broadcast-with-ack method adds a token of its own
             }
             """;
 

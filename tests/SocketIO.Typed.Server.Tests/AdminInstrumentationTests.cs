@@ -160,6 +160,36 @@ public sealed class AdminInstrumentationTests
         Assert.Single(server.Logs.Entries, static e => e.Level == LogLevel.Warning && e.Message.Contains("MaxQueuedReports", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_socket_whose_data_cannot_all_be_written_is_listed_with_the_rest_of_its_data()
+    {
+        await using TestServer server = await TestServer.StartAsync(map: io =>
+        {
+            io.Of("/chat").OnConnection(static socket =>
+            {
+                socket.Data["nick"] = "ann";
+                socket.Data["profile"] = new Profile("needs reflection");
+            });
+            io.InstrumentAdminUI(static o => o.Authentication = SocketIOAdminAuthentication.None);
+        });
+        await using var user = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false });
+        await user.Of("/chat").ConnectAsync().WaitAsync(s_wait);
+
+        // FetchSockets describes it too (the same rule).
+        var fetched = await server.Io.Of("/chat").FetchSocketsAsync();
+        Assert.Equal("""{"nick":"ann","profile":"(Profile)"}""", fetched.Single().Data.GetRawText());
+
+        var all = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var admin = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false });
+        admin.Of("/admin").On("all_sockets", context => all.TrySetResult(context.Arguments.ToString()));
+        await admin.Of("/admin").ConnectAsync().WaitAsync(s_wait);
+        using JsonDocument sockets = JsonDocument.Parse(await all.Task.WaitAsync(s_wait));
+        JsonElement chat = sockets.RootElement[0].EnumerateArray().Single(static s => s.GetProperty("nsp").GetString() == "/chat");
+        Assert.Equal("""{"nick":"ann","profile":"(Profile)"}""", chat.GetProperty("data").GetRawText());
+    }
+
+    private sealed record Profile(string Text);
+
     private static Dictionary<string, object?> Login(string user, string password) =>
         new(StringComparer.Ordinal) { ["username"] = user, ["password"] = password };
 }

@@ -376,12 +376,15 @@ internal static class ContractEmitter
         }
 
         string answers = $"global::SocketIO.Typed.SocketIOBroadcastAnswers<{e.AckTypeSyntax}>";
+
+        // The method adds a token; an event parameter of that name (not a token) keeps it, and the token gets another.
+        string token = e.Parameters.Any(static p => p.Name == "cancellationToken") ? "__cancellationToken" : "cancellationToken";
         w.Line($"/// <summary>Sends <c>{Xml(e.EventName)}</c> to every socket of the target and collects their answers until the target's timeout.</summary>");
-        w.Open($"public static async {Task}<{answers}> {e.MethodName}({parameters}, {Token} cancellationToken = default)");
+        w.Open($"public static async {Task}<{answers}> {e.MethodName}({parameters}, {Token} {token} = default)");
         w.Line("global::SocketIO.Typed.ISocketIOBroadcaster __broadcaster = __target.Broadcaster;");
         w.Line("long __ackId = __broadcaster.NextAckId();");
         WriteEventPacket(w, e, index, types, ids, "__broadcaster.NamespaceName", ackId: "__ackId");
-        w.Line("global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, cancellationToken).ConfigureAwait(false);");
+        w.Line($"global::SocketIO.Typed.Adapters.SocketIOBroadcastAckResult __result = await __broadcaster.BroadcastWithAckAsync(__packet, __ackId, {token}).ConfigureAwait(false);");
         w.Line($"var __values = new global::System.Collections.Generic.List<global::SocketIO.Typed.SocketIOBroadcastAnswer<{e.AckTypeSyntax}>>(__result.Responses.Count);");
         w.Line("var __unreadable = new global::System.Collections.Generic.List<global::SocketIO.Typed.Adapters.SocketIOBroadcastAck>();");
         w.Open("foreach (global::SocketIO.Typed.Adapters.SocketIOBroadcastAck __response in __result.Responses)");

@@ -10,4 +10,7 @@ internal static partial class SocketIOLog
 
     [LoggerMessage(302, LogLevel.Warning, "{Peer}: the arguments of '{EventName}' could not be read: {Error}")]
     public static partial void BindingFailed(ILogger logger, string peer, string eventName, string error);
+
+    [LoggerMessage(303, LogLevel.Error, "A {Event} listener of namespace {Namespace} threw for room '{Room}' and socket {SocketId}; the adapter went on")]
+    public static partial void RoomListenerFailed(ILogger logger, Exception exception, string @event, string @namespace, string room, string socketId);
 }

@@ -138,9 +138,18 @@ public sealed class SocketIOServer : IAsyncDisposable
     private void RaiseNamespaceCreated(SocketIONamespace created)
     {
         // GetOrAdd may run its factory on two threads; only the namespace that was kept is announced, once.
-        if (Interlocked.Exchange(ref created.Announced, 1) == 0)
+        if (Interlocked.Exchange(ref created.Announced, 1) == 0 && NamespaceCreated is { } listeners)
         {
-            NamespaceCreated?.Invoke(created);
+            try
+            {
+                listeners(created);
+            }
+#pragma warning disable CA1031 // an observer's failure must not stop the namespace from serving
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                SocketIOServerLog.ConnectionHandlerFailed(Logger, e, created.Name, "(namespace created)");
+            }
         }
     }
 

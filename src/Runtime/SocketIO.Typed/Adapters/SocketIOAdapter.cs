@@ -27,7 +27,9 @@ public abstract class SocketIOAdapter : IAsyncDisposable
 
     /// <summary>
     /// Raised after a local socket joined a room it was not in (socket.io-adapter's <c>join-room</c>), with the room and
-    /// the socket id; outside the adapter's lock. Raised by adapters that call <see cref="OnRoomJoined"/> (the built-in ones do).
+    /// the socket id. Raised by adapters that call <see cref="OnRoomJoined"/> (the built-in ones do), after the change;
+    /// a listener must be quick and must not call back into the adapter synchronously (a session restored by connection
+    /// state recovery rejoins its rooms while the adapter holds its lock). A listener that throws is logged.
     /// </summary>
     public event Action<string, string>? RoomJoined;
 
@@ -40,12 +42,31 @@ public abstract class SocketIOAdapter : IAsyncDisposable
     /// <summary>Raises <see cref="RoomJoined"/>; call it outside any lock.</summary>
     /// <param name="room">The room.</param>
     /// <param name="socketId">The socket.</param>
-    protected void OnRoomJoined(string room, string socketId) => RoomJoined?.Invoke(room, socketId);
+    protected void OnRoomJoined(string room, string socketId) => Raise(RoomJoined, "join-room", room, socketId);
 
     /// <summary>Raises <see cref="RoomLeft"/>; call it outside any lock.</summary>
     /// <param name="room">The room.</param>
     /// <param name="socketId">The socket.</param>
-    protected void OnRoomLeft(string room, string socketId) => RoomLeft?.Invoke(room, socketId);
+    protected void OnRoomLeft(string room, string socketId) => Raise(RoomLeft, "leave-room", room, socketId);
+
+    private void Raise(Action<string, string>? listeners, string name, string room, string socketId)
+    {
+        if (listeners is null)
+        {
+            return;
+        }
+
+        try
+        {
+            listeners(room, socketId);
+        }
+#pragma warning disable CA1031 // a listener's failure must not stop the join, the leave or the disconnect
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOLog.RoomListenerFailed(Host.Logger, e, name, Host.Name, room, socketId);
+        }
+    }
 
     /// <summary>
     /// Starts the adapter (socket.io-adapter's <c>init</c>): a cluster adapter subscribes to its channels here. Called

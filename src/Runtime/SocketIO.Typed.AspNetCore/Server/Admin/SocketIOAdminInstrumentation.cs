@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -26,15 +27,16 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
     private readonly ILogger _logger;
     private readonly string _serverId;
     private readonly string[] _features;
-    private readonly Channel<(string Event, byte[] Arguments)> _reports;
+    private readonly Channel<AdminReport> _reports;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _sessions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _pendingSessions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<SocketIONamespace, byte> _watched = new();
+    private readonly ConditionalWeakTable<SocketIOSocket, string> _pendingSessions = [];
+    private readonly ConcurrentDictionary<SocketIONamespace, (Action<string, string> Joined, Action<string, string> Left)> _watched = new();
     private readonly object _bufferGate = new();
     private readonly Dictionary<(long Timestamp, string Type, string? SubType), long> _buffer = [];
     private ITimer? _timer;
     private int _admins;
     private int _dropLogged;
+    private volatile bool _stopped;
 
     private SocketIOAdminInstrumentation(SocketIOServer server, SocketIOAdminOptions options)
     {
@@ -46,7 +48,7 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
         bool development = options.Mode == SocketIOAdminMode.Development;
         _features = [.. options.ReadOnly ? [] : (string[])["EMIT", "JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"],
             "AGGREGATED_EVENTS", .. development ? (string[])["ALL_EVENTS"] : []];
-        _reports = Channel.CreateBounded<(string, byte[])>(new BoundedChannelOptions(options.MaxQueuedReports)
+        _reports = Channel.CreateBounded<AdminReport>(new BoundedChannelOptions(options.MaxQueuedReports)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails, and the report is counted as dropped
@@ -95,9 +97,25 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
         return admin;
     }
 
+    // The server stops: nothing more is watched, counted or sent.
     private void Stop()
     {
+        _stopped = true;
         _timer?.Dispose();
+        if (_server.EngineIO.Traffic == this)
+        {
+            _server.EngineIO.Traffic = null;
+        }
+
+        _server.EngineIO.Connection -= OnEngineConnection;
+        _server.NamespaceCreated -= Watch;
+        _server.SocketConnected -= OnSocketConnected;
+        foreach (KeyValuePair<SocketIONamespace, (Action<string, string> Joined, Action<string, string> Left)> watched in _watched)
+        {
+            watched.Key.Adapter.RoomJoined -= watched.Value.Joined;
+            watched.Key.Adapter.RoomLeft -= watched.Value.Left;
+        }
+
         _reports.Writer.TryComplete();
     }
 
@@ -129,7 +147,7 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
 
                 string id = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
                 _sessions[id] = now + _options.SessionLifetime;
-                _pendingSessions[socket.Id] = id;
+                _pendingSessions.AddOrUpdate(socket, id);
                 return;
             }
         }
@@ -143,9 +161,10 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
     private async ValueTask OnAdminConnectedAsync(SocketIOSocket socket)
     {
         Interlocked.Increment(ref _admins);
-        socket.OnDisconnect((_, _) => Interlocked.Decrement(ref _admins));
-        if (_pendingSessions.TryRemove(socket.Id, out string? session))
+        WhenGone(socket, _ => Interlocked.Decrement(ref _admins));
+        if (_pendingSessions.TryGetValue(socket, out string? session))
         {
+            _pendingSessions.Remove(socket);
             await socket.EmitAsync("session", SocketIOArguments.FromJsonArray(Json(w => w.WriteStringValue(session)))).ConfigureAwait(false);
         }
 
@@ -169,58 +188,97 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
 
         if (Development)
         {
-            byte[] sockets = await AllSocketsAsync(socket.Disconnected).ConfigureAwait(false);
-            await socket.EmitAsync("all_sockets", SocketIOArguments.FromJsonArray(sockets)).ConfigureAwait(false);
+            // Taken by the sending loop in its turn: reports queued before it are sent first, and what happens after
+            // the snapshot is reported after it (a socket that leaves meanwhile does not stay in the UI's list).
+            await _reports.Writer.WriteAsync(new AdminReport("all_sockets", null, socket), socket.Disconnected).ConfigureAwait(false);
+        }
+    }
+
+    // Runs once when the socket is gone, even if it disconnected before this was registered.
+    private static void WhenGone(SocketIOSocket socket, Action<string> action)
+    {
+        int done = 0;
+        void Once(string reason)
+        {
+            if (Interlocked.Exchange(ref done, 1) == 0)
+            {
+                action(reason);
+            }
+        }
+
+        socket.OnDisconnect((_, reason) => Once(reason));
+        if (!socket.Connected)
+        {
+            Once("transport close");
         }
     }
 
     private void RegisterFeatures(SocketIOSocket socket)
     {
         // emit(nsp, filter, event, ...args): to the namespace, or to a room or socket id.
-        socket.On("emit", async context =>
-        {
-            SocketIOArguments args = context.Arguments;
-            if (Target(args, filterIndex: 1) is not { } target || args.Count < 3 || args.GetElement(2).ValueKind != JsonValueKind.String)
-            {
-                return;
-            }
+        socket.On("emit", context => ActAsync("emit", context, EmitAsync));
+        socket.On("join", context => ActAsync("join", context, JoinAsync));
+        socket.On("leave", context => ActAsync("leave", context, LeaveAsync));
+        socket.On("_disconnect", context => ActAsync("_disconnect", context, DisconnectAsync));
+    }
 
-            byte[] rest = Json(w =>
-            {
-                for (int i = 3; i < args.Count; i++)
-                {
-                    w.WriteRawValue(args.GetRawJson(i).Span, skipInputValidation: true);
-                }
-            });
-            await target.EmitAsync(args.GetString(2)!, SocketIOArguments.FromJsonArray(rest, args.Attachments)).ConfigureAwait(false);
-        });
+    // An action the UI asked for; one that cannot be done (bad arguments, a reserved event name) is logged, not thrown.
+    private async ValueTask ActAsync(string action, SocketIOEventContext context, Func<SocketIOArguments, ValueTask> act)
+    {
+        try
+        {
+            await act(context.Arguments).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // whatever the UI sent, the server goes on
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogActionFailed(_logger, action, e.Message);
+        }
+    }
 
-        // join(nsp, room, filter) / leave(nsp, room, filter): the matching sockets join or leave a room.
-        socket.On("join", async context =>
+    private async ValueTask EmitAsync(SocketIOArguments args)
+    {
+        if (Target(args, filterIndex: 1) is not { } target || args.Count < 3 || args.GetElement(2).ValueKind != JsonValueKind.String)
         {
-            if (Target(context.Arguments, filterIndex: 2) is { } target && RoomArgument(context.Arguments) is { } room)
-            {
-                await target.SocketsJoinAsync(room).ConfigureAwait(false);
-            }
-        });
-        socket.On("leave", async context =>
-        {
-            if (Target(context.Arguments, filterIndex: 2) is { } target && RoomArgument(context.Arguments) is { } room)
-            {
-                await target.SocketsLeaveAsync(room).ConfigureAwait(false);
-            }
-        });
+            return;
+        }
 
-        // _disconnect(nsp, close, filter): the matching sockets are disconnected (close: their whole connection).
-        socket.On("_disconnect", async context =>
+        byte[] rest = Json(w =>
         {
-            SocketIOArguments args = context.Arguments;
-            if (Target(args, filterIndex: 2) is { } target)
+            for (int i = 3; i < args.Count; i++)
             {
-                bool close = args.Count > 1 && args.GetElement(1).ValueKind == JsonValueKind.True;
-                await target.DisconnectSocketsAsync(close).ConfigureAwait(false);
+                w.WriteRawValue(args.GetRawJson(i).Span, skipInputValidation: true);
             }
         });
+        await target.EmitAsync(args.GetString(2)!, SocketIOArguments.FromJsonArray(rest, args.Attachments)).ConfigureAwait(false);
+    }
+
+    // join(nsp, room, filter) / leave(nsp, room, filter): the matching sockets join or leave a room.
+    private async ValueTask JoinAsync(SocketIOArguments args)
+    {
+        if (Target(args, filterIndex: 2) is { } target && RoomArgument(args) is { } room)
+        {
+            await target.SocketsJoinAsync(room).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask LeaveAsync(SocketIOArguments args)
+    {
+        if (Target(args, filterIndex: 2) is { } target && RoomArgument(args) is { } room)
+        {
+            await target.SocketsLeaveAsync(room).ConfigureAwait(false);
+        }
+    }
+
+    // _disconnect(nsp, close, filter): the matching sockets are disconnected (close: their whole connection).
+    private async ValueTask DisconnectAsync(SocketIOArguments args)
+    {
+        if (Target(args, filterIndex: 2) is { } target)
+        {
+            bool close = args.Count > 1 && args.GetElement(1).ValueKind == JsonValueKind.True;
+            await target.DisconnectSocketsAsync(close).ConfigureAwait(false);
+        }
     }
 
     private static string? RoomArgument(SocketIOArguments args) =>
@@ -249,30 +307,43 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
 
     private async Task<byte[]> AllSocketsAsync(CancellationToken cancellationToken)
     {
-        var all = new List<(string Namespace, SocketIORemoteSocket Socket)>();
+        var sockets = new List<byte[]>();
         foreach (SocketIONamespace ns in _server.Namespaces)
         {
+            IReadOnlyList<SocketIORemoteSocket> found;
             try
             {
-                foreach (SocketIORemoteSocket socket in await ns.FetchSocketsAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    all.Add((ns.Name, socket));
-                }
+                found = await ns.FetchSocketsAsync(cancellationToken).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // a namespace whose adapter cannot answer is left out of the list, not the whole list
             catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
             {
                 LogReportFailed(_logger, e, "all_sockets");
+                continue;
+            }
+
+            foreach (SocketIORemoteSocket socket in found)
+            {
+                try
+                {
+                    sockets.Add(Value(w => WriteSocket(w, socket, ns.Name)));
+                }
+#pragma warning disable CA1031 // one socket that cannot be described is left out, not the whole list
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    LogReportFailed(_logger, e, "all_sockets");
+                }
             }
         }
 
         return Json(w =>
         {
             w.WriteStartArray();
-            foreach ((string nsp, SocketIORemoteSocket socket) in all)
+            foreach (byte[] socket in sockets)
             {
-                WriteSocket(w, socket, nsp);
+                w.WriteRawValue(socket, skipInputValidation: true);
             }
 
             w.WriteEndArray();
@@ -281,34 +352,33 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
 
     // ------------------------------------------------------------------ statistics
 
-    private void OnEngineConnection(EngineIOSession session) => Count("rawConnection", null, 1);
+    private void OnEngineConnection(EngineIOSession session) => Count("rawConnection", 1, null, 0);
 
     void IEngineIOTrafficObserver.PacketReceived(long bytes)
     {
         if (bytes > 0)
         {
-            Count("packetsIn", "bytesIn", bytes);
+            Count("packetsIn", 1, "bytesIn", bytes);
         }
     }
 
-    void IEngineIOTrafficObserver.PacketSent(long bytes)
+    void IEngineIOTrafficObserver.PacketSent(int packets, long bytes) => Count("packetsOut", packets, "bytesOut", bytes);
+
+    void IEngineIOTrafficObserver.Disconnected(string reason) => Count("rawDisconnection", 1, null, 0, reason);
+
+    // One entry per second, type and sub-type, as the Node package's EventBuffer; its byte count beside it.
+    private void Count(string type, long count, string? bytesType, long bytes, string? subType = null)
     {
-        if (bytes > 0)
+        if (_stopped)
         {
-            Count("packetsOut", "bytesOut", bytes);
+            return;
         }
-    }
 
-    void IEngineIOTrafficObserver.Disconnected(string reason) => Count("rawDisconnection", null, 1, reason);
-
-    // One entry per second, type and sub-type, as the Node package's EventBuffer.
-    private void Count(string type, string? bytesType, long bytes, string? subType = null)
-    {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         long second = now - (now % 1000);
         lock (_bufferGate)
         {
-            CollectionsMarshal.GetValueRefOrAddDefault(_buffer, (second, type, subType), out _)++;
+            CollectionsMarshal.GetValueRefOrAddDefault(_buffer, (second, type, subType), out _) += count;
             if (bytesType is not null)
             {
                 CollectionsMarshal.GetValueRefOrAddDefault(_buffer, (second, bytesType, null), out _) += bytes;
@@ -317,6 +387,20 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
     }
 
     private void OnStatsTick()
+    {
+        try
+        {
+            SendStats();
+        }
+#pragma warning disable CA1031 // a timer callback must not throw (it would end the process)
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogReportFailed(_logger, e, "server_stats");
+        }
+    }
+
+    private void SendStats()
     {
         KeyValuePair<(long Timestamp, string Type, string? SubType), long>[] events;
         lock (_bufferGate)
@@ -378,49 +462,46 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
             w.WriteEndArray();
             w.WriteEndObject();
         });
-        Enqueue("server_stats", stats);
+        Enqueue(new AdminReport("server_stats", stats, null));
     }
 
     // ------------------------------------------------------------------ development mode: every socket, room and event
 
     private void Watch(SocketIONamespace ns)
     {
-        if (!_watched.TryAdd(ns, 0))
-        {
-            return;
-        }
-
         string nsp = ns.Name;
-        ns.Adapter.RoomJoined += (room, id) => Report("room_joined", w =>
+        Action<string, string> joined = (room, id) => Report("room_joined", w =>
         {
             w.WriteStringValue(nsp);
             w.WriteStringValue(room);
             w.WriteStringValue(id);
             w.WriteStringValue(Now());
         });
-        ns.Adapter.RoomLeft += (room, id) => Report("room_left", w =>
+        Action<string, string> left = (room, id) => Report("room_left", w =>
         {
             w.WriteStringValue(nsp);
             w.WriteStringValue(room);
             w.WriteStringValue(id);
             w.WriteStringValue(Now());
         });
+        if (_watched.TryAdd(ns, (joined, left)))
+        {
+            ns.Adapter.RoomJoined += joined;
+            ns.Adapter.RoomLeft += left;
+        }
     }
 
     private void OnSocketConnected(SocketIOSocket socket)
     {
         string nsp = socket.Namespace.Name;
         string id = socket.Id;
-        Report("socket_connected", w =>
-        {
-            WriteSocket(w, socket.Id, ClientId(socket.ConnectionId), socket.Transport, nsp, socket.Handshake.ToRecord(), socket.Rooms, data => WriteData(data, socket.Data));
-            w.WriteStringValue(Now());
-        });
 
+        // Watched before the socket is described, so an upgrade in between is reported, not lost.
         EngineIOSession engine = socket.Connection.Engine;
+        Action<EngineIOSession>? upgraded = null;
         if (!engine.IsWebSocket)
         {
-            Action<EngineIOSession> upgraded = _ => Report("socket_updated", w =>
+            upgraded = _ => Report("socket_updated", w =>
             {
                 w.WriteStartObject();
                 w.WriteString("id"u8, id);
@@ -429,8 +510,13 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
                 w.WriteEndObject();
             });
             engine.Upgraded += upgraded;
-            socket.OnDisconnect((_, _) => engine.Upgraded -= upgraded);
         }
+
+        Report("socket_connected", w =>
+        {
+            WriteSocket(w, socket.Id, ClientId(socket.ConnectionId), socket.Transport, nsp, socket.Handshake.ToRecord(), socket.Rooms, data => WriteData(data, socket.Data));
+            w.WriteStringValue(Now());
+        });
 
         if (socket.Namespace != Namespace)
         {
@@ -442,13 +528,21 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
             socket.OnAnyOutgoing((name, args) => ReportEvent("event_sent", nsp, id, name, args));
         }
 
-        socket.OnDisconnect((_, reason) => Report("socket_disconnected", w =>
+        WhenGone(socket, reason =>
         {
-            w.WriteStringValue(nsp);
-            w.WriteStringValue(id);
-            w.WriteStringValue(reason);
-            w.WriteStringValue(Now());
-        }));
+            if (upgraded is not null)
+            {
+                engine.Upgraded -= upgraded;
+            }
+
+            Report("socket_disconnected", w =>
+            {
+                w.WriteStringValue(nsp);
+                w.WriteStringValue(id);
+                w.WriteStringValue(reason);
+                w.WriteStringValue(Now());
+            });
+        });
     }
 
     private void ReportEvent(string report, string nsp, string id, string name, SocketIOArguments args) => Report(report, w =>
@@ -471,14 +565,16 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
     // socket.io's SocketDetails as the UI reads it: id, clientId, transport, nsp, data, handshake, rooms.
     private static void WriteSocket(Utf8JsonWriter w, SocketIORemoteSocket socket, string nsp)
     {
-        string? clientId = null;
-        string? transport = null;
         if (socket.Local is SocketIOSocket local)
         {
-            clientId = ClientId(local.ConnectionId);
-            transport = local.Transport;
+            // Read here, not through the description's data, which fails as a whole on one value it cannot write.
+            WriteSocket(w, local.Id, ClientId(local.ConnectionId), local.Transport, nsp, socket.Handshake, socket.Rooms, data => WriteData(data, local.Data));
+            return;
         }
-        else if (socket.Data.ValueKind == JsonValueKind.Object && socket.Data.TryGetProperty("_admin", out JsonElement admin) && admin.ValueKind == JsonValueKind.Object)
+
+        string? clientId = null;
+        string? transport = null;
+        if (socket.Data.ValueKind == JsonValueKind.Object && socket.Data.TryGetProperty("_admin", out JsonElement admin) && admin.ValueKind == JsonValueKind.Object)
         {
             // A socket of another server of the cluster: a Node server's instrumentation keeps these in its data.
             clientId = admin.TryGetProperty("clientId", out JsonElement c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
@@ -548,36 +644,26 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
         w.WriteEndObject();
     }
 
-    // socket.data: each value written with the event-argument rules; one that needs reflection is shown by its type.
-    private static void WriteData(Utf8JsonWriter w, IDictionary<string, object?> data)
-    {
-        w.WriteStartObject();
-        foreach (KeyValuePair<string, object?> entry in data)
-        {
-            if (entry.Key == "_admin")
-            {
-                continue;
-            }
-
-            w.WritePropertyName(entry.Key);
-            try
-            {
-                using JsonDocument value = Protocol.SocketIOPacketWriter.RenderValue(entry.Value);
-                value.RootElement.WriteTo(w);
-            }
-            catch (ArgumentException)
-            {
-                w.WriteStringValue("(" + entry.Value!.GetType().Name + ")");
-            }
-        }
-
-        w.WriteEndObject();
-    }
+    // socket.data without the Node instrumentation's "_admin" entry.
+    private static void WriteData(Utf8JsonWriter w, IDictionary<string, object?> data) => SocketIOSocket.WriteData(w, data, skipKey: "_admin");
 
     private static string ClientId(string engineId) => engineId.Length > 12 ? engineId[..12] : engineId;
 
     private string Now() => _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
+    // One JSON value.
+    private static byte[] Value(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    // A JSON array of the elements written: the arguments of a report.
     private static byte[] Json(Action<Utf8JsonWriter> writeElements)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -595,7 +681,7 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
 
     private void Report(string report, Action<Utf8JsonWriter> writeElements)
     {
-        if (Volatile.Read(ref _admins) == 0)
+        if (Volatile.Read(ref _admins) == 0 || _stopped)
         {
             return; // nobody watches: nothing to tell (as the Node package, whose emit to an empty namespace reaches no one)
         }
@@ -613,12 +699,12 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
             return;
         }
 
-        Enqueue(report, arguments);
+        Enqueue(new AdminReport(report, arguments, null));
     }
 
-    private void Enqueue(string report, byte[] arguments)
+    private void Enqueue(AdminReport report)
     {
-        if (!_reports.Writer.TryWrite((report, arguments)) && !_reports.Reader.Completion.IsCompleted)
+        if (!_reports.Writer.TryWrite(report) && !_stopped)
         {
             _server.Metrics.Dropped("admin_queue_full");
             if (Interlocked.Exchange(ref _dropLogged, 1) == 0)
@@ -630,21 +716,36 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
 
     private async Task SendReportsAsync()
     {
-        await foreach ((string report, byte[] arguments) in _reports.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (AdminReport report in _reports.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             try
             {
                 await SendGate.ConfigureAwait(false);
-                await Namespace.EmitAsync(report, SocketIOArguments.FromJsonArray(arguments)).ConfigureAwait(false);
+                if (report.SnapshotFor is { } admin)
+                {
+                    byte[] sockets = await AllSocketsAsync(admin.Disconnected).ConfigureAwait(false);
+                    await admin.EmitAsync(report.Event, SocketIOArguments.FromJsonArray(sockets)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Namespace.EmitAsync(report.Event, SocketIOArguments.FromJsonArray(report.Arguments)).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (report.SnapshotFor is { Connected: false })
+            {
+                // The admin left before its snapshot was taken.
             }
 #pragma warning disable CA1031 // one failed report must not stop the others
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                LogReportFailed(_logger, e, report);
+                LogReportFailed(_logger, e, report.Event);
             }
         }
     }
+
+    /// <summary>A report for every admin socket, or (with <see cref="SnapshotFor"/>) the sockets snapshot for one.</summary>
+    private readonly record struct AdminReport(string Event, byte[]? Arguments, SocketIOSocket? SnapshotFor);
 
     [LoggerMessage(130, LogLevel.Information, "An Admin UI login from {Address} to {Namespace} was refused (wrong user name or password, or an expired session); it got \"invalid credentials\"")]
     private static partial void LogLoginRefused(ILogger logger, string address, string @namespace);
@@ -654,6 +755,9 @@ internal sealed partial class SocketIOAdminInstrumentation : IEngineIOTrafficObs
 
     [LoggerMessage(132, LogLevel.Warning, "The Admin UI report '{Report}' could not be sent")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, string report);
+
+    [LoggerMessage(134, LogLevel.Information, "The Admin UI's '{Action}' could not be done: {Error}")]
+    private static partial void LogActionFailed(ILogger logger, string action, string error);
 
     [LoggerMessage(133, LogLevel.Warning, "Admin UI reports are dropped: {Max} are waiting to be sent (SocketIOAdminOptions.MaxQueuedReports); counted in socketio.server.packets.dropped as admin_queue_full. Logged once")]
     private static partial void LogReportsDropped(ILogger logger, int max);

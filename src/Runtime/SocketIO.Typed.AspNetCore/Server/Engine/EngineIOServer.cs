@@ -415,11 +415,12 @@ internal interface IEngineIOTrafficObserver
     /// <param name="bytes">Its payload size.</param>
     void PacketReceived(long bytes);
 
-    /// <summary>A packet was queued for a client.</summary>
-    /// <param name="bytes">Its size, attachments included.</param>
-    void PacketSent(long bytes);
+    /// <summary>A message was queued for a client.</summary>
+    /// <param name="packets">How many Engine.IO packets it is (one, plus one per binary attachment).</param>
+    /// <param name="bytes">Their data size.</param>
+    void PacketSent(int packets, long bytes);
 
-    /// <summary>An open session closed.</summary>
+    /// <summary>An open session closed (must not throw).</summary>
     /// <param name="reason">Why.</param>
     void Disconnected(string reason);
 }

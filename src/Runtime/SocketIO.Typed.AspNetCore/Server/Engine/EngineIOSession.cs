@@ -118,6 +118,10 @@ public sealed class EngineIOSession
             return false;
         }
 
+        // Measured before the queue takes the packet: from then on a transport may send and release it.
+        IEngineIOTrafficObserver? traffic = _server.Traffic;
+        long size = traffic is not null || _server.Metrics.BytesSent.Enabled ? SizeOf(packet) : 0;
+        bool message = traffic is not null && packet.Text.Length > 0 && packet.Text.Span[0] == (byte)'4';
         int max = _options.MaxQueuedPackets;
         if (max > 0 && Interlocked.Increment(ref _queued) > max)
         {
@@ -147,10 +151,14 @@ public sealed class EngineIOSession
 
         if (_server.Metrics.BytesSent.Enabled)
         {
-            _server.Metrics.BytesSent.Add(SizeOf(packet));
+            _server.Metrics.BytesSent.Add(size);
         }
 
-        _server.Traffic?.PacketSent(SizeOf(packet));
+        if (message)
+        {
+            // As engine.io counts them: each binary attachment is a packet of its own; the type byte is not data.
+            traffic!.PacketSent(1 + packet.AttachmentCount, size - 1);
+        }
 
         Volatile.Read(ref _webSocket)?.Pump();
         return true;
@@ -315,13 +323,14 @@ public sealed class EngineIOSession
             EngineIOServerLog.HandlerFailed(_logger, e, Id);
         }
 
+        if (started)
+        {
+            _server.Traffic?.Disconnected(reason);
+        }
+
         try
         {
             Closed?.Invoke(this, reason);
-            if (started)
-            {
-                _server.Traffic?.Disconnected(reason);
-            }
         }
 #pragma warning disable CA1031 // an observer's failure must not stop the session from closing
         catch (Exception e)
