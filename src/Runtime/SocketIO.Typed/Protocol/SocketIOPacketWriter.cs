@@ -384,6 +384,21 @@ public sealed class SocketIOPacketWriter
         }
     }
 
+    /// <summary>
+    /// Finishes a list of values written after <see cref="BeginAck"/> as owned arguments (JSON array and attachments
+    /// copied), instead of a packet: a cluster adapter turns an answer from another server into arguments this way.
+    /// </summary>
+    /// <returns>The arguments.</returns>
+    public SocketIOArguments ToArguments()
+    {
+        _json.WriteEndArray();
+        _json.Flush();
+        byte[] json = _body.WrittenSpan.ToArray();
+        ReadOnlyMemory<byte>[] attachments = [.. _attachments];
+        Reset();
+        return SocketIOArguments.FromJsonArray(json, attachments);
+    }
+
     /// <summary>Finishes the packet and encodes it with its header.</summary>
     /// <param name="namespace">The namespace (<c>/</c> is omitted from the header).</param>
     /// <param name="ackId">The ack id to put in the header, or -1.</param>

@@ -43,9 +43,10 @@ public static class SocketIOClusterPacket
     /// <summary>Reads an adapters' packet object into an encoded packet for <paramref name="namespace"/>.</summary>
     /// <param name="reader">The MessagePack reader, on the packet object.</param>
     /// <param name="namespace">The namespace the packet is for (its <c>nsp</c>, if any, is not used).</param>
+    /// <param name="ackId">The acknowledgement id to give it (a broadcast with acks), or -1.</param>
     /// <returns>The packet holding one reference, or null when it is not an EVENT with a name.</returns>
     /// <exception cref="FormatException">The bytes are not MessagePack.</exception>
-    public static EncodedPacket? Read(ref SocketIOMsgPackReader reader, string @namespace)
+    public static EncodedPacket? Read(ref SocketIOMsgPackReader reader, string @namespace, long ackId = -1)
     {
         ArgumentNullException.ThrowIfNull(@namespace);
         long type = -1;
@@ -68,7 +69,7 @@ public static class SocketIOClusterPacket
                 }
                 else if (key.SequenceEqual("data"u8) && reader.NextType == SocketIOMsgPackType.Array && encoded is null)
                 {
-                    encoded = ReadEvent(ref reader, @namespace);
+                    encoded = ReadEvent(ref reader, @namespace, ackId);
                 }
                 else
                 {
@@ -91,7 +92,7 @@ public static class SocketIOClusterPacket
         return encoded;
     }
 
-    private static EncodedPacket? ReadEvent(ref SocketIOMsgPackReader reader, string @namespace)
+    private static EncodedPacket? ReadEvent(ref SocketIOMsgPackReader reader, string @namespace, long ackId)
     {
         int count = reader.ReadArrayHeader();
         if (count == 0 || reader.NextType != SocketIOMsgPackType.String)
@@ -113,7 +114,7 @@ public static class SocketIOClusterPacket
                 SocketIOMsgPackJson.ReadToJson(ref reader, writer);
             }
 
-            return writer.ToPacket(@namespace);
+            return writer.ToPacket(@namespace, ackId);
         }
         finally
         {

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SocketIO.Typed.Adapters;
+using SocketIO.Typed.Client;
+using SocketIO.Typed.Redis;
+using SocketIO.Typed.Server;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace SocketIO.Typed.Interop.Tests;
+
+/// <summary>
+/// A mixed cluster on one Redis: a Node node (the official socket.io 4.8.4 with the official
+/// <c>@socket.io/redis-adapter</c> 8.3.0, <c>node/cluster-node.mjs</c>) and a .NET node (our server with
+/// <see cref="SocketIORedisAdapter"/> and the same handlers), a client on each; every cluster operation is driven from
+/// each side and must reach the other.
+/// </summary>
+public sealed class RedisClusterTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_node_and_a_dotnet_node_on_one_redis_serve_one_set_of_clients()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+        await node.StartAsync(0);
+        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+
+        // The server count, from either side.
+        Assert.Equal(2, (await ann.AskAsync("count-servers")).GetInt32(0));
+        Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
+
+        // Both in room "r": a broadcast to the room from each side reaches both.
+        Assert.Equal("r", (await ann.AskAsync("join", "r")).GetString(0));
+        Assert.Equal("r", (await bob.AskAsync("join", "r")).GetString(0));
+        await ann.Socket.EmitAsync("to-room", "r", "from node");
+        Assert.Equal("from node", await bob.NextRoomMessageAsync());
+        Assert.Equal("from node", await ann.NextRoomMessageAsync());
+        await bob.Socket.EmitAsync("to-room", "r", new JsonObject { ["text"] = "from dotnet", ["n"] = 2.5 });
+        Assert.Equal("""{"text":"from dotnet","n":2.5}""", await ann.NextRoomMessageAsync());
+        Assert.Equal("""{"text":"from dotnet","n":2.5}""", await bob.NextRoomMessageAsync());
+
+        // Binary crosses inline.
+        await bob.Socket.EmitAsync("to-room", "r", new byte[] { 1, 2, 3 });
+        Assert.Equal("bytes:010203", await ann.NextRoomMessageAsync());
+        Assert.Equal("bytes:010203", await bob.NextRoomMessageAsync());
+
+        // FetchSockets: the room's sockets on both nodes, asked from each side.
+        string[] both = [.. new[] { ann.Id, bob.Id }.Order(StringComparer.Ordinal)];
+        Assert.Equal(both, Strings(await ann.AskAsync("fetch", "r")));
+        Assert.Equal(both, Strings(await bob.AskAsync("fetch", "r")));
+
+        // A server-side emit with acks: the other server answers.
+        JsonElement fromNode = (await ann.AskAsync("ask-servers", 7)).GetElement(0);
+        Assert.Equal(dotnet.Port, Assert.Single(fromNode.EnumerateArray()).GetProperty("port").GetInt32());
+        JsonElement fromDotnet = (await bob.AskAsync("ask-servers", 8)).GetElement(0);
+        JsonElement nodeAnswer = Assert.Single(fromDotnet.EnumerateArray());
+        Assert.Equal(node.Port, nodeAnswer.GetProperty("port").GetInt32());
+        Assert.Equal(8, nodeAnswer.GetProperty("x").GetInt32());
+
+        // A broadcast with acks to the room: an answer from each node's client, asked from each side.
+        Assert.Equal(["ann:3", "bob:3"], Strings(await ann.AskAsync("broadcast-ack", "r", 3)).Order(StringComparer.Ordinal));
+        Assert.Equal(["ann:4", "bob:4"], Strings(await bob.AskAsync("broadcast-ack", "r", 4)).Order(StringComparer.Ordinal));
+
+        // SocketsLeave from one side makes the other node's socket leave too; then DisconnectSockets across the cluster.
+        await using ClusterClient carl = await ClusterClient.ConnectAsync(node.Url, "node");
+        Assert.Equal("kick", (await carl.AskAsync("join", "kick")).GetString(0));
+        Assert.Equal("kick", (await bob.AskAsync("join", "kick")).GetString(0));
+        await ann.Socket.EmitAsync("kick-room", "kick");
+        Assert.Equal("io server disconnect", await carl.DisconnectedAsync());
+        Assert.Equal("io server disconnect", await bob.DisconnectedAsync());
+        Assert.True(ann.Socket.IsConnected);
+    }
+
+    private static string[] Strings(SocketIOArguments answer) => [.. answer.GetElement(0).EnumerateArray().Select(static e => e.GetString()!)];
+
+    /// <summary>A .NET client of one node, answering "question" with "name:x".</summary>
+    private sealed class ClusterClient : IAsyncDisposable
+    {
+        private readonly SocketIOManager _io;
+        private readonly System.Threading.Channels.Channel<string> _roomMessages = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        private readonly TaskCompletionSource<string> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private ClusterClient(Uri url, string name)
+        {
+            _io = new SocketIOManager(url, new SocketIOClientOptions { Transports = SocketIOClientTransports.WebSocket, Reconnection = false });
+            Socket = _io.Socket;
+            Socket.On("welcome", static _ => { });
+            Socket.On("room-msg", context =>
+            {
+                SocketIOArguments args = context.Arguments;
+                string text = args.Attachments.Count > 0
+                    ? "bytes:" + Convert.ToHexString(args.GetBytes(0).Span)
+                    : args.GetElement(0).ValueKind == JsonValueKind.String ? args.GetString(0)! : args.GetElement(0).GetRawText();
+                _roomMessages.Writer.TryWrite(text);
+            });
+            Socket.On("question", context => context.AckAsync(name + ":" + context.Arguments.GetInt32(0)));
+            Socket.Disconnected += (_, reason) => _disconnected.TrySetResult(reason);
+        }
+
+        public SocketIOClientSocket Socket { get; }
+
+        public string Id => Socket.Id!;
+
+        public static async Task<ClusterClient> ConnectAsync(Uri url, string name)
+        {
+            var client = new ClusterClient(url, name == "node" ? "ann" : "bob");
+            await client.Socket.ConnectAsync().WaitAsync(s_wait);
+            return client;
+        }
+
+        public Task<SocketIOArguments> AskAsync(string eventName, params object?[] args) =>
+            Socket.EmitWithAckAsync(eventName, TimeSpan.FromSeconds(20), args).WaitAsync(s_wait);
+
+        public async Task<string> NextRoomMessageAsync() => await _roomMessages.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
+
+        public Task<string> DisconnectedAsync() => _disconnected.Task.WaitAsync(s_wait);
+
+        public ValueTask DisposeAsync() => _io.DisposeAsync();
+    }
+
+    /// <summary>Our server with the Redis adapter and node/cluster-node.mjs's handlers.</summary>
+    private sealed class DotNetClusterNode : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly IConnectionMultiplexer _redis;
+
+        private DotNetClusterNode(WebApplication app, IConnectionMultiplexer redis)
+        {
+            _app = app;
+            _redis = redis;
+        }
+
+        public Uri Url => new(_app.Urls.Single());
+
+        public int Port => Url.Port;
+
+        public static async Task<DotNetClusterNode> StartAsync(string configuration, ITestOutputHelper output)
+        {
+            IConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(configuration);
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(new TestOutputLoggerProvider(output));
+            builder.Services.AddSocketIO(o => o.AdapterFactory = SocketIORedisAdapter.Factory(redis, new SocketIORedisAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) }));
+            WebApplication app = builder.Build();
+            SocketIOServer io = app.MapSocketIO();
+            var node = new DotNetClusterNode(app, redis);
+            io.OnConnection(socket =>
+            {
+                _ = socket.EmitAsync("welcome", new JsonObject { ["server"] = "dotnet", ["port"] = node.Port });
+                socket.On("join", async context =>
+                {
+                    string room = context.Arguments.GetString(0)!;
+                    socket.Join(room);
+                    await context.AckAsync(room);
+                });
+                socket.On("to-room", context => io.To(context.Arguments.GetString(0)!).EmitAsync("room-msg", Value(context.Arguments, 1)));
+                socket.On("fetch", async context =>
+                {
+                    IReadOnlyList<SocketIORemoteSocket> sockets = await io.In(context.Arguments.GetString(0)!).FetchSocketsAsync();
+                    await context.AckAsync(new JsonArray([.. sockets.Select(static s => s.Id).Order(StringComparer.Ordinal).Select(static id => (JsonNode?)id)]));
+                });
+                socket.On("count-servers", async context => await context.AckAsync(await io.Sockets.Adapter.GetServerCountAsync()));
+                socket.On("ask-servers", async context =>
+                {
+                    SocketIOBroadcastAckResult answers = await io.ServerSideEmitWithAckAsync("ping-server", TimeSpan.FromSeconds(3), context.Arguments.GetInt32(0));
+                    await context.AckAsync(new JsonArray([.. answers.Responses.Select(static r => JsonNode.Parse(r.Arguments.GetRawJson(0).Span))]));
+                });
+                socket.On("broadcast-ack", async context =>
+                {
+                    SocketIOBroadcastAckResult answers = await io.To(context.Arguments.GetString(0)!).Timeout(TimeSpan.FromSeconds(2)).EmitWithAckAsync("question", context.Arguments.GetInt32(1));
+                    await context.AckAsync(new JsonArray([.. answers.Responses.Select(static r => JsonNode.Parse(r.Arguments.GetRawJson(0).Span))]));
+                });
+                socket.On("kick-room", context => io.In(context.Arguments.GetString(0)!).DisconnectSocketsAsync());
+            });
+            io.OnServerSideEvent("ping-server", context => context.AckAsync(new JsonObject { ["port"] = node.Port, ["x"] = context.Arguments.GetInt32(0) }));
+            await app.StartAsync();
+            return node;
+        }
+
+        // An argument as it came: binary as bytes, anything else as its JSON.
+        private static object? Value(SocketIOArguments arguments, int index) =>
+            arguments.Attachments.Count > 0 ? arguments.GetBytes(index).ToArray() : arguments.GetElement(index);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.DisposeAsync();
+            await _redis.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+// One Node node of a Socket.IO cluster: the official socket.io server with the official Redis adapter (both pinned in
+// package.json), the twin of samples/Cluster.Server, so a test can mix Node and .NET nodes on one broker.
+//
+//   node cluster-node.mjs --port N --adapter redis --connection redis://127.0.0.1:6379
+//
+// On "/": emits welcome {server: "node", port} on connect; join(room) -> ack room; to-room(room, msg) -> room-msg msg
+// to the room across the cluster; fetch(room) -> ack the sorted ids of the room's sockets across the cluster;
+// count-servers() -> ack the server count; ask-servers(x) -> server-side emit ping-server x with acks, ack the answers;
+// ping-server x -> answer {port, x}; broadcast-ack(room, x) -> emit question x to the room with a 2 s timeout, ack the
+// answers; kick-room(room) -> disconnect the room's sockets across the cluster.
+// Prints "LISTENING <port>" once it accepts connections and the adapter is subscribed.
+import { createServer } from "node:http";
+import { Server } from "socket.io";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { createClient } from "redis";
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+const port = Number(arg("--port", "0"));
+const adapter = arg("--adapter", "redis");
+const connection = arg("--connection", "redis://127.0.0.1:6379");
+if (adapter !== "redis") {
+  throw new Error(`adapter ${adapter} is not supported by this node`);
+}
+
+const pubClient = createClient({ url: connection });
+const subClient = pubClient.duplicate();
+pubClient.on("error", (err) => process.stderr.write(`redis pub: ${err}\n`));
+subClient.on("error", (err) => process.stderr.write(`redis sub: ${err}\n`));
+await Promise.all([pubClient.connect(), subClient.connect()]);
+
+const httpServer = createServer();
+const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient, { requestsTimeout: 3000 }) });
+
+io.on("connection", (socket) => {
+  socket.emit("welcome", { server: "node", port: httpServer.address().port });
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack(room);
+  });
+  socket.on("to-room", (room, msg) => io.to(room).emit("room-msg", msg));
+  socket.on("fetch", async (room, ack) => {
+    const sockets = await io.in(room).fetchSockets();
+    ack(sockets.map((s) => s.id).sort());
+  });
+  socket.on("count-servers", async (ack) => ack(await io.of("/").adapter.serverCount()));
+  socket.on("ask-servers", (x, ack) => {
+    // The adapter's requestsTimeout (3 s) bounds the wait.
+    io.serverSideEmit("ping-server", x, (err, answers) => ack(err ? { error: String(err), answers } : answers));
+  });
+  socket.on("broadcast-ack", (room, x, ack) => {
+    io.to(room).timeout(2000).emit("question", x, (err, answers) => ack(err ? { error: String(err), answers } : answers));
+  });
+  socket.on("kick-room", (room) => io.in(room).disconnectSockets());
+});
+
+io.on("ping-server", (x, ack) => ack({ port: httpServer.address().port, x }));
+
+httpServer.listen(port, "127.0.0.1", () => {
+  process.stdout.write(`LISTENING ${httpServer.address().port}\n`);
+});
+
+// Exit with the test process: stdin closes when the parent goes away.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
