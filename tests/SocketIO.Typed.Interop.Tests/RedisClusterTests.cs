@@ -80,6 +80,84 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         Assert.True(ann.Socket.IsConnected);
     }
 
+    [Fact]
+    public async Task Node_s_emitter_and_ours_drive_both_nodes()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+        await node.StartAsync(0);
+        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await ann.AskAsync("join", "r");
+        await bob.AskAsync("join", "r");
+
+        // Node's emitter: an event to the room, a room for the room's sockets, a server-side event.
+        await RunNodeEmitterAsync(redis.Url, "emit", "r", "room-msg", "\"from node's emitter\"");
+        Assert.Equal("from node's emitter", await ann.NextRoomMessageAsync());
+        Assert.Equal("from node's emitter", await bob.NextRoomMessageAsync());
+        await RunNodeEmitterAsync(redis.Url, "join", "r", "vip");
+        string[] both = [.. new[] { ann.Id, bob.Id }.Order(StringComparer.Ordinal)];
+        await FetchUntilAsync(bob, "vip", both); // the emitter's request reaches each node on its own time
+        await RunNodeEmitterAsync(redis.Url, "server-side", "note", "5");
+        Assert.Equal("note:5", await ann.NextRoomMessageAsync());
+        Assert.Equal("note:5", await bob.NextRoomMessageAsync());
+
+        // Ours: the same, plus binary, an exception and a disconnect.
+        IConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await using (connection)
+        {
+            var emitter = new SocketIORedisEmitter(connection);
+            await emitter.To("r").EmitAsync("room-msg", "from our emitter");
+            Assert.Equal("from our emitter", await ann.NextRoomMessageAsync());
+            Assert.Equal("from our emitter", await bob.NextRoomMessageAsync());
+            await emitter.To("r").Except(ann.Id).EmitAsync("room-msg", new byte[] { 7, 8 });
+            Assert.Equal("bytes:0708", await bob.NextRoomMessageAsync());
+            await emitter.To("vip").SocketsLeaveAsync("vip");
+            await FetchUntilAsync(ann, "vip", []);
+            await emitter.ServerSideEmitAsync("note", 6);
+            Assert.Equal("note:6", await ann.NextRoomMessageAsync());
+            Assert.Equal("note:6", await bob.NextRoomMessageAsync());
+            await emitter.In("r").DisconnectSocketsAsync();
+            Assert.Equal("io server disconnect", await ann.DisconnectedAsync());
+            Assert.Equal("io server disconnect", await bob.DisconnectedAsync());
+        }
+    }
+
+    // Asks until the room holds exactly these sockets (or the wait is over): for requests whose effect nothing signals.
+    private static async Task FetchUntilAsync(ClusterClient client, string room, string[] expected)
+    {
+        using var deadline = new CancellationTokenSource(s_wait);
+        string[] got;
+        while (!(got = Strings(await client.AskAsync("fetch", room))).SequenceEqual(expected) && !deadline.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        Assert.Equal(expected, got);
+    }
+
+    private static async Task RunNodeEmitterAsync(string url, params string[] command)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(NodeClient.FindNode() ?? "node")
+        {
+            WorkingDirectory = NodeClient.NodeDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in (string[])["redis-emit.mjs", "--connection", url, .. command])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        string stdout = await process.StandardOutput.ReadToEndAsync().WaitAsync(s_wait);
+        await process.WaitForExitAsync().WaitAsync(s_wait);
+        Assert.True(process.ExitCode == 0 && stdout.Contains("DONE", StringComparison.Ordinal), $"the Node emitter failed: {await stderr}");
+    }
+
     private static string[] Strings(SocketIOArguments answer) => [.. answer.GetElement(0).EnumerateArray().Select(static e => e.GetString()!)];
 
     /// <summary>A .NET client of one node, answering "question" with "name:x".</summary>
@@ -183,6 +261,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
                 socket.On("kick-room", context => io.In(context.Arguments.GetString(0)!).DisconnectSocketsAsync());
             });
             io.OnServerSideEvent("ping-server", context => context.AckAsync(new JsonObject { ["port"] = node.Port, ["x"] = context.Arguments.GetInt32(0) }));
+            io.OnServerSideEvent("note", context => io.Sockets.Local.To("r").EmitAsync("room-msg", "note:" + context.Arguments.GetInt32(0)));
             await app.StartAsync();
             return node;
         }

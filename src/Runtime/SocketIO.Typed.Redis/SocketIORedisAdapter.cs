@@ -1060,7 +1060,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
         socket.TryGetProperty("handshake"u8, out JsonElement handshake) ? SocketIOHandshakeRecord.Read(handshake) : SocketIOHandshakeRecord.Read(default));
 
     // [event, ...args] of an EVENT packet as JSON (binary arguments as Node's JSON writes a Buffer: {type, data}).
-    private static void WriteEventData(Utf8JsonWriter w, EncodedPacket packet)
+    internal static void WriteEventData(Utf8JsonWriter w, EncodedPacket packet)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var msgpack = new SocketIOMsgPackWriter(buffer);

@@ -7,7 +7,8 @@
 // to the room across the cluster; fetch(room) -> ack the sorted ids of the room's sockets across the cluster;
 // count-servers() -> ack the server count; ask-servers(x) -> server-side emit ping-server x with acks, ack the answers;
 // ping-server x -> answer {port, x}; broadcast-ack(room, x) -> emit question x to the room with a 2 s timeout, ack the
-// answers; kick-room(room) -> disconnect the room's sockets across the cluster.
+// answers; kick-room(room) -> disconnect the room's sockets across the cluster; a server-side "note" x -> room-msg
+// "note:x" to this node's sockets in room "r".
 // Prints "LISTENING <port>" once it accepts connections and the adapter is subscribed.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
@@ -58,6 +59,8 @@ io.on("connection", (socket) => {
 });
 
 io.on("ping-server", (x, ack) => ack({ port: httpServer.address().port, x }));
+// A server-side "note" (from an emitter or another server): this node's sockets in room "r" hear of it.
+io.on("note", (x) => io.local.to("r").emit("room-msg", "note:" + x));
 
 httpServer.listen(port, "127.0.0.1", () => {
   process.stdout.write(`LISTENING ${httpServer.address().port}\n`);
