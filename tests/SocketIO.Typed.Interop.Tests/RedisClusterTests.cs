@@ -124,6 +124,56 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task The_broker_restarts_local_clients_are_served_meanwhile_and_cluster_traffic_resumes()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+        await node.StartAsync(0);
+        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await using ClusterClient bea = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        foreach (ClusterClient client in (ClusterClient[])[ann, bob, bea])
+        {
+            await client.AskAsync("join", "r");
+        }
+
+        await redis.StopAsync();
+
+        // Without the broker: the .NET node's own clients are still served; what could not go out is counted.
+        await bob.Socket.EmitAsync("to-room", "r", "while down");
+        Assert.Equal("while down", await bob.NextRoomMessageAsync());
+        Assert.Equal("while down", await bea.NextRoomMessageAsync());
+        // (StackExchange.Redis holds commands while it reconnects, up to its timeout: then the publish fails and is counted.)
+        using (var failed = new CancellationTokenSource(s_wait))
+        {
+            while (dotnet.Adapter.PublishFailureCount == 0 && !failed.IsCancellationRequested)
+            {
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+
+        Assert.True(dotnet.Adapter.PublishFailureCount >= 1);
+
+        // A request to the other servers fails with an error, not a hang.
+        SocketIOArguments fetched = await bob.AskAsync("fetch-safe", "r");
+        Assert.Contains("Redis", fetched.GetString(0), StringComparison.Ordinal);
+
+        // The broker comes back on the same port: both nodes reconnect on their own and the cluster works again.
+        await redis.RestartAsync();
+        using var deadline = new CancellationTokenSource(s_wait);
+        string? received = null;
+        for (int attempt = 0; received is null && !deadline.IsCancellationRequested; attempt++)
+        {
+            await bob.Socket.EmitAsync("to-room", "r", "after " + attempt);
+            received = await ann.TryNextRoomMessageAsync(TimeSpan.FromMilliseconds(500));
+        }
+
+        Assert.StartsWith("after", received);
+        Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
+    }
+
     // Asks until the room holds exactly these sockets (or the wait is over): for requests whose effect nothing signals.
     private static async Task FetchUntilAsync(ClusterClient client, string room, string[] expected)
     {
@@ -200,6 +250,19 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
 
         public async Task<string> NextRoomMessageAsync() => await _roomMessages.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
 
+        public async Task<string?> TryNextRoomMessageAsync(TimeSpan wait)
+        {
+            using var timeout = new CancellationTokenSource(wait);
+            try
+            {
+                return await _roomMessages.Reader.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
         public Task<string> DisconnectedAsync() => _disconnected.Task.WaitAsync(s_wait);
 
         public ValueTask DisposeAsync() => _io.DisposeAsync();
@@ -216,6 +279,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
             _app = app;
             _redis = redis;
         }
+
+        public SocketIORedisAdapter Adapter => (SocketIORedisAdapter)_app.Services.GetRequiredService<SocketIOServer>().Sockets.Adapter;
 
         public Uri Url => new(_app.Urls.Single());
 
@@ -248,6 +313,18 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
                     await context.AckAsync(new JsonArray([.. sockets.Select(static s => s.Id).Order(StringComparer.Ordinal).Select(static id => (JsonNode?)id)]));
                 });
                 socket.On("count-servers", async context => await context.AckAsync(await io.Sockets.Adapter.GetServerCountAsync()));
+                socket.On("fetch-safe", async context =>
+                {
+                    try
+                    {
+                        IReadOnlyList<SocketIORemoteSocket> sockets = await io.In(context.Arguments.GetString(0)!).FetchSocketsAsync();
+                        await context.AckAsync(sockets.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    catch (SocketIOClusterException e)
+                    {
+                        await context.AckAsync(e.Message);
+                    }
+                });
                 socket.On("ask-servers", async context =>
                 {
                     SocketIOBroadcastAckResult answers = await io.ServerSideEmitWithAckAsync("ping-server", TimeSpan.FromSeconds(3), context.Arguments.GetInt32(0));

@@ -269,7 +269,16 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
     /// <inheritdoc/>
     public override async ValueTask<int> GetServerCountAsync(CancellationToken cancellationToken = default)
     {
-        RedisResult result = await _redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", _requestChannel).ConfigureAwait(false);
+        RedisResult result;
+        try
+        {
+            result = await _redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", _requestChannel).ConfigureAwait(false);
+        }
+        catch (RedisException e)
+        {
+            throw new SocketIOClusterException($"The server count could not be read: Redis is unreachable ({e.Message}).", e);
+        }
+
         RedisResult[] pair = (RedisResult[])result!;
         return pair.Length >= 2 ? (int)(long)pair[1] : 0;
     }
