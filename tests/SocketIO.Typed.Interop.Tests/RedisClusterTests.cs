@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -172,6 +173,61 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
 
         Assert.StartsWith("after", received);
         Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
+    }
+
+    [Fact]
+    public async Task The_cluster_sample_and_its_node_twin_share_rooms_on_one_redis()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+        await node.StartAsync(0);
+
+        string projectDir = typeof(RedisClusterTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ProjectDir").Value!;
+        string configuration = typeof(RedisClusterTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        string dll = Path.GetFullPath(Path.Combine(projectDir, "..", "..", "samples", "Cluster.Server", "bin", configuration, "net10.0", "Cluster.Server.dll"));
+        Assert.True(File.Exists(dll), $"{dll} was not built");
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SIO_ADAPTER"] = "redis";
+        start.Environment["SIO_ADAPTER_CONNECTION"] = redis.Url;
+        using System.Diagnostics.Process sample = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            string? line;
+            while ((line = await sample.StandardOutput.ReadLineAsync().WaitAsync(s_wait)) is not null && !line.Contains("Cluster.Server: listening", StringComparison.Ordinal))
+            {
+                output.WriteLine("[sample] " + line);
+            }
+
+            Assert.NotNull(line);
+            _ = sample.StandardOutput.ReadToEndAsync();
+            await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+            await using ClusterClient bob = await ClusterClient.ConnectAsync(new Uri($"http://127.0.0.1:{port}"), "dotnet");
+            Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
+            await ann.AskAsync("join", "r");
+            await bob.AskAsync("join", "r");
+            await bob.Socket.EmitAsync("to-room", "r", "from the sample");
+            Assert.Equal("from the sample", await ann.NextRoomMessageAsync());
+            Assert.Equal("from the sample", await bob.NextRoomMessageAsync());
+            string[] both = [.. new[] { ann.Id, bob.Id }.Order(StringComparer.Ordinal)];
+            Assert.Equal(both, Strings(await bob.AskAsync("fetch", "r")));
+            JsonElement answers = (await ann.AskAsync("ask-servers", 9)).GetElement(0);
+            Assert.Equal(port, Assert.Single(answers.EnumerateArray()).GetProperty("port").GetInt32());
+        }
+        finally
+        {
+            sample.Kill(entireProcessTree: true);
+            await sample.WaitForExitAsync();
+            output.WriteLine(await sample.StandardError.ReadToEndAsync());
+        }
     }
 
     // Asks until the room holds exactly these sockets (or the wait is over): for requests whose effect nothing signals.
