@@ -230,6 +230,68 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Garbage_on_the_channels_is_dropped_and_counted_and_a_node_that_dies_leaves_the_count()
+    {
+        // (Garbage first, with .NET nodes only: the Node adapter 8.3 does not catch a message it cannot decode, and its
+        // process ends. Ours log and count it.)
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using DotNetClusterNode second = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await using ClusterClient cid = await ClusterClient.ConnectAsync(second.Url, "dotnet");
+        IConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await using (connection)
+        {
+            ISubscriber publisher = connection.GetSubscriber();
+            byte[][] garbage = [[0xc1], [0x93, 0xa1], "{not json"u8.ToArray(), [0xdd, 0xff, 0xff, 0xff, 0xff], [0x93, 0xa1, (byte)'x', 0x81, 0xa4, .. "data"u8, 0x91, 0x05, 0x80]];
+            foreach (byte[] bytes in garbage)
+            {
+                await publisher.PublishAsync(RedisChannel.Literal("socket.io#/#"), bytes);
+                await publisher.PublishAsync(RedisChannel.Literal("socket.io-request#/#"), bytes);
+                await publisher.PublishAsync(RedisChannel.Literal("socket.io-response#/#"), bytes);
+            }
+        }
+
+        using (var counted = new CancellationTokenSource(s_wait))
+        {
+            while (dotnet.Adapter.DroppedMessageCount < 10 && !counted.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }
+
+        Assert.True(dotnet.Adapter.DroppedMessageCount >= 10, $"{dotnet.Adapter.DroppedMessageCount} dropped");
+
+        // The cluster still works, and takes a Node node in.
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+        await node.StartAsync(0);
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        Assert.Equal(3, (await bob.AskAsync("count-servers")).GetInt32(0));
+        foreach (ClusterClient client in (ClusterClient[])[ann, bob, cid])
+        {
+            await client.AskAsync("join", "r");
+        }
+
+        await bob.Socket.EmitAsync("to-room", "r", "still fine");
+        Assert.Equal("still fine", await ann.NextRoomMessageAsync());
+        Assert.Equal("still fine", await cid.NextRoomMessageAsync());
+
+        // The Node node dies without a word: its Redis connections close, and the count drops to 2.
+        await node.StopAsync();
+        using (var dropped = new CancellationTokenSource(s_wait))
+        {
+            while ((await bob.AskAsync("count-servers")).GetInt32(0) != 2 && !dropped.IsCancellationRequested)
+            {
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+
+        Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
+        string[] left = [.. new[] { bob.Id, cid.Id }.Order(StringComparer.Ordinal)];
+        Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
+    }
+
     // Asks until the room holds exactly these sockets (or the wait is over): for requests whose effect nothing signals.
     private static async Task FetchUntilAsync(ClusterClient client, string room, string[] expected)
     {
