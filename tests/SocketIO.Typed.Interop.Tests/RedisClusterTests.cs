@@ -172,7 +172,15 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         }
 
         Assert.StartsWith("after", received);
-        Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
+
+        // Each client restores its subscriptions one by one: the count comes back to 2 when the last is restored.
+        int count;
+        while ((count = (await bob.AskAsync("count-servers")).GetInt32(0)) != 2 && !deadline.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        Assert.Equal(2, count);
     }
 
     [Fact]
@@ -290,6 +298,38 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
         string[] left = [.. new[] { bob.Id, cid.Id }.Order(StringComparer.Ordinal)];
         Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
+    }
+
+    [Fact]
+    public async Task Room_changes_local_broadcasts_and_binary_server_side_events_started_on_the_dotnet_side()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+        await node.StartAsync(0);
+        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await ann.AskAsync("join", "r");
+        await bob.AskAsync("join", "r");
+        string[] both = [.. new[] { ann.Id, bob.Id }.Order(StringComparer.Ordinal)];
+
+        // SocketsJoin / SocketsLeave from here reach the Node node's socket (checked from the Node side).
+        Assert.True((await bob.AskAsync("sockets-join", "r", "vip")).GetBoolean(0));
+        await FetchUntilAsync(ann, "vip", both);
+        Assert.True((await bob.AskAsync("sockets-leave", "r", "vip")).GetBoolean(0));
+        await FetchUntilAsync(ann, "vip", []);
+
+        // A broadcast with acks hears from every socket of both nodes, and knows it did; a local one only from here.
+        SocketIOArguments complete = await bob.AskAsync("broadcast-ack-complete", "r", false);
+        Assert.True(complete.GetBoolean(0));
+        Assert.Equal(2, complete.GetInt32(1));
+        SocketIOArguments local = await bob.AskAsync("broadcast-ack-complete", "r", true);
+        Assert.True(local.GetBoolean(0));
+        Assert.Equal(1, local.GetInt32(1));
+
+        // Binary in a server-side event travels as Node's JSON writes a Buffer.
+        JsonElement answer = Assert.Single((await bob.AskAsync("ask-servers-bytes")).GetElement(0).EnumerateArray());
+        Assert.Equal("""{"type":"Buffer","data":[1,2]}""", answer.GetProperty("x").GetRawText());
     }
 
     // Asks until the room holds exactly these sockets (or the wait is over): for requests whose effect nothing signals.
@@ -454,6 +494,30 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
                     await context.AckAsync(new JsonArray([.. answers.Responses.Select(static r => JsonNode.Parse(r.Arguments.GetRawJson(0).Span))]));
                 });
                 socket.On("kick-room", context => io.In(context.Arguments.GetString(0)!).DisconnectSocketsAsync());
+
+                // Beyond the twin's events: room changes started here, and whether a broadcast with acks heard from everyone.
+                socket.On("sockets-join", async context =>
+                {
+                    await io.In(context.Arguments.GetString(0)!).SocketsJoinAsync(context.Arguments.GetString(1)!);
+                    await context.AckAsync(true);
+                });
+                socket.On("sockets-leave", async context =>
+                {
+                    await io.In(context.Arguments.GetString(0)!).SocketsLeaveAsync(context.Arguments.GetString(1)!);
+                    await context.AckAsync(true);
+                });
+                socket.On("broadcast-ack-complete", async context =>
+                {
+                    bool local = context.Arguments.GetBoolean(1);
+                    BroadcastOperator target = io.To(context.Arguments.GetString(0)!).Timeout(TimeSpan.FromSeconds(20));
+                    SocketIOBroadcastAckResult answers = await (local ? target.Local : target).EmitWithAckAsync("question", 1);
+                    await context.AckAsync(answers.AllResponded, answers.Responses.Count);
+                });
+                socket.On("ask-servers-bytes", async context =>
+                {
+                    SocketIOBroadcastAckResult answers = await io.ServerSideEmitWithAckAsync("ping-server", TimeSpan.FromSeconds(3), new byte[] { 1, 2 });
+                    await context.AckAsync(new JsonArray([.. answers.Responses.Select(static r => JsonNode.Parse(r.Arguments.GetRawJson(0).Span))]));
+                });
             });
             io.OnServerSideEvent("ping-server", context => context.AckAsync(new JsonObject { ["port"] = node.Port, ["x"] = context.Arguments.GetInt32(0) }));
             io.OnServerSideEvent("note", context => io.Sockets.Local.To("r").EmitAsync("room-msg", "note:" + context.Arguments.GetInt32(0)));

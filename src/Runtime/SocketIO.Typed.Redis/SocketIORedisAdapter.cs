@@ -85,17 +85,39 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
     /// <inheritdoc/>
     public override async ValueTask InitAsync(CancellationToken cancellationToken = default)
     {
-        ChannelMessageQueue broadcasts = await _subscriber.SubscribeAsync(RedisChannel.Pattern(_channel + "*")).ConfigureAwait(false);
-        broadcasts.OnMessage(OnBroadcastMessage);
-        ChannelMessageQueue requests = await _subscriber.SubscribeAsync(RedisChannel.Literal(_requestChannel)).ConfigureAwait(false);
-        requests.OnMessage(OnRequestMessageAsync);
-        ChannelMessageQueue responses = await _subscriber.SubscribeAsync(RedisChannel.Literal(_responseChannel)).ConfigureAwait(false);
-        responses.OnMessage(OnResponseMessage);
-        ChannelMessageQueue specific = await _subscriber.SubscribeAsync(RedisChannel.Literal(_specificResponseChannel)).ConfigureAwait(false);
-        specific.OnMessage(OnResponseMessage);
+        // Everything this namespace hears comes through one pattern, so it is handled in the order Redis sent it (a
+        // join, then a broadcast to the joined room, as a Node server publishes them). The request channel is also
+        // subscribed by name: that subscription is what PUBSUB NUMSUB counts as a server.
+        ChannelMessageQueue all = await _subscriber.SubscribeAsync(RedisChannel.Pattern(_options.Key + "*#" + Host.Name + "#*")).ConfigureAwait(false);
         lock (_queues)
         {
-            _queues.AddRange([broadcasts, requests, responses, specific]);
+            _queues.Add(all);
+        }
+
+        all.OnMessage(OnMessageAsync);
+        ChannelMessageQueue counted = await _subscriber.SubscribeAsync(RedisChannel.Literal(_requestChannel)).ConfigureAwait(false);
+        lock (_queues)
+        {
+            _queues.Add(counted);
+        }
+
+        counted.OnMessage(static _ => { });
+    }
+
+    private async Task OnMessageAsync(ChannelMessage message)
+    {
+        string channel = message.Channel.ToString();
+        if (channel == _requestChannel)
+        {
+            await OnRequestMessageAsync(message).ConfigureAwait(false);
+        }
+        else if (channel == _responseChannel || channel == _specificResponseChannel)
+        {
+            OnResponseMessage(message);
+        }
+        else if (channel.StartsWith(_channel, StringComparison.Ordinal))
+        {
+            OnBroadcastMessage(message);
         }
     }
 
@@ -153,7 +175,8 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
         await base.BroadcastAsync(packet, options).ConfigureAwait(false);
         if (message is not null)
         {
-            string channel = options.Rooms.Count == 1 ? _channel + options.Rooms.First() + "#" : _channel;
+            string[] rooms = [.. options.Rooms.Distinct(StringComparer.Ordinal)];
+            string channel = rooms.Length == 1 ? _channel + rooms[0] + "#" : _channel;
             await PublishAsync(channel, message, "broadcast").ConfigureAwait(false);
         }
     }
@@ -250,6 +273,11 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                 throw;
             }
 
+            if ((options.Flags & BroadcastFlags.NoCompress) != 0)
+            {
+                packet.SetCompress(false);
+            }
+
             ValueTask delivered = base.BroadcastAsync(packet, options with { Flags = options.Flags | BroadcastFlags.Local });
             if (!delivered.IsCompletedSuccessfully)
             {
@@ -274,7 +302,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
         {
             result = await _redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", _requestChannel).ConfigureAwait(false);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             throw new SocketIOClusterException($"The server count could not be read: Redis is unreachable ({e.Message}).", e);
         }
@@ -324,7 +352,14 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                 {
                     foreach (JsonElement socket in sockets.EnumerateArray())
                     {
-                        all.Add(ReadSocket(socket));
+                        try
+                        {
+                            all.Add(ReadSocket(socket));
+                        }
+                        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
+                        {
+                            Dropped(e, "fetch sockets answer");
+                        }
                     }
                 }
             }
@@ -501,7 +536,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
         string? requestId = request.TryGetProperty("requestId"u8, out JsonElement r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
         switch (type)
         {
-            case SocketsRequest when requestId is not null && !_requests.ContainsKey(requestId):
+            case SocketsRequest when requestId is not null && uid != _uid && !_requests.ContainsKey(requestId):
                 IReadOnlyCollection<string> ids = GetSockets(request.TryGetProperty("rooms"u8, out JsonElement rooms) ? Strings(rooms) : []);
                 await RespondAsync(uid, Json(w =>
                 {
@@ -509,7 +544,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                     WriteStrings(w, "sockets"u8, ids);
                 })).ConfigureAwait(false);
                 break;
-            case AllRoomsRequest when requestId is not null && !_requests.ContainsKey(requestId):
+            case AllRoomsRequest when requestId is not null && uid != _uid && !_requests.ContainsKey(requestId):
                 IReadOnlyCollection<string> all = Rooms;
                 await RespondAsync(uid, Json(w =>
                 {
@@ -531,7 +566,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                 }
 
                 break;
-            case RemoteFetch when requestId is not null && !_requests.ContainsKey(requestId):
+            case RemoteFetch when requestId is not null && uid != _uid && !_requests.ContainsKey(requestId):
                 BroadcastOptions fetch = request.TryGetProperty("opts"u8, out JsonElement fetchOpts) ? ReadJsonOptions(fetchOpts) : new BroadcastOptions([], [], BroadcastFlags.None);
                 IReadOnlyList<SocketIORemoteSocket> sockets = await base.FetchSocketsAsync(fetch).ConfigureAwait(false);
                 await RespondAsync(uid, Json(w =>
@@ -560,46 +595,68 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                     }
                 }, array: true));
                 Action<EncodedPacket>? answer = requestId is null ? null : packet => AnswerServerSideEmit(requestId, packet);
-                await Host.OnServerSideEventAsync(eventName, arguments, answer).ConfigureAwait(false);
+
+                // Not awaited: a slow handler must not hold up the messages behind it (joins, broadcasts, answers).
+                _ = RunServerSideHandlersAsync(eventName, arguments, answer);
                 break;
         }
     }
 
-    // A server-side handler answered: its first value goes back as {type: 6, requestId, data} on the shared channel.
+    private async Task RunServerSideHandlersAsync(string eventName, SocketIOArguments arguments, Action<EncodedPacket>? answer)
+    {
+        try
+        {
+            await Host.OnServerSideEventAsync(eventName, arguments, answer).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // a failing handler is logged; the adapter goes on
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Dropped(e, "server-side event");
+        }
+    }
+
+    // A server-side handler answered: its first value goes back as {type: 6, requestId, data} on the shared channel
+    // (JSON, binary as Node writes a Buffer).
     private void AnswerServerSideEmit(string requestId, EncodedPacket packet)
     {
         try
         {
             byte[] text = packet.Text.Length > 1 ? packet.Text[1..].ToArray() : [];
-            JsonElement? first = null;
-            JsonDocument? document = null;
+            ReadOnlyMemory<byte> first = default;
+            IReadOnlyList<ReadOnlyMemory<byte>> attachments = [.. Enumerable.Range(0, packet.AttachmentCount).Select(packet.GetAttachment)];
             if (SocketIOParser.TryParse(text, out SocketIOPacketHeader header) == SocketIOParseError.None)
             {
-                document = JsonDocument.Parse(header.GetPayload(text));
-                if (document.RootElement.ValueKind == JsonValueKind.Array && document.RootElement.GetArrayLength() > 0)
+                SocketIOArguments answer = SocketIOArguments.FromJsonArray(header.GetPayload(text), attachments);
+                if (answer.Count > 0)
                 {
-                    first = document.RootElement[0];
+                    first = answer.GetRawJson(0);
                 }
             }
 
-            using (document)
+            byte[] response = Json(w =>
             {
-                byte[] response = Json(w =>
+                w.WriteNumber("type"u8, ServerSideEmitRequest);
+                w.WriteString("requestId"u8, requestId);
+                w.WritePropertyName("data"u8);
+                if (first.IsEmpty)
                 {
-                    w.WriteNumber("type"u8, ServerSideEmitRequest);
-                    w.WriteString("requestId"u8, requestId);
-                    w.WritePropertyName("data"u8);
-                    if (first is { } value)
-                    {
-                        value.WriteTo(w);
-                    }
-                    else
-                    {
-                        w.WriteNullValue();
-                    }
-                });
-                _ = PublishAsync(_responseChannel, response, "server-side emit answer");
-            }
+                    w.WriteNullValue();
+                }
+                else if (attachments.Count == 0)
+                {
+                    w.WriteRawValue(first.Span, skipInputValidation: true);
+                }
+                else
+                {
+                    var buffer = new ArrayBufferWriter<byte>();
+                    var msgpack = new SocketIOMsgPackWriter(buffer);
+                    SocketIOMsgPackJson.WriteJson(ref msgpack, first.Span, attachments);
+                    var reader = new SocketIOMsgPackReader(buffer.WrittenSpan);
+                    SocketIOMsgPackJson.ReadToJson(ref reader, w);
+                }
+            });
+            _ = PublishAsync(_responseChannel, response, "server-side emit answer");
         }
         finally
         {
@@ -648,27 +705,46 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
             }
         }
 
-        if (type != BroadcastRequest || requestId is null || packetAt < 0 || _ackRequests.ContainsKey(requestId))
-        {
-            return;
-        }
-
-        BroadcastOptions options = new([], [], BroadcastFlags.None);
-        if (optsAt >= 0)
-        {
-            var optsReader = new SocketIOMsgPackReader(bytes.AsSpan(optsAt));
-            options = ReadOptions(ref optsReader);
-        }
-
-        long ackId = Host.NextAckId();
-        var packetReader = new SocketIOMsgPackReader(bytes.AsSpan(packetAt));
-        EncodedPacket? packet = SocketIOClusterPacket.Read(ref packetReader, Host.Name, ackId);
-        if (packet is null)
+        if (type != BroadcastRequest || requestId is null || uid == _uid || _ackRequests.ContainsKey(requestId))
         {
             return;
         }
 
         var forward = new ForwardingCollector(this, requestId, uid);
+        EncodedPacket? packet = null;
+        BroadcastOptions options = new([], [], BroadcastFlags.None);
+        long ackId = Host.NextAckId();
+        try
+        {
+            if (optsAt >= 0)
+            {
+                var optsReader = new SocketIOMsgPackReader(bytes.AsSpan(optsAt));
+                options = ReadOptions(ref optsReader);
+            }
+
+            if (packetAt >= 0)
+            {
+                var packetReader = new SocketIOMsgPackReader(bytes.AsSpan(packetAt));
+                packet = SocketIOClusterPacket.Read(ref packetReader, Host.Name, ackId);
+            }
+        }
+        catch (FormatException e)
+        {
+            Dropped(e, "broadcast with acks");
+        }
+
+        if (packet is null)
+        {
+            // The asking server counts one report per server: this one reaches nobody.
+            forward.AddExpected(0);
+            return;
+        }
+
+        if ((options.Flags & BroadcastFlags.NoCompress) != 0)
+        {
+            packet.SetCompress(false);
+        }
+
         await base.BroadcastWithAckAsync(packet, ackId, options with { Flags = options.Flags | BroadcastFlags.Local }, forward).ConfigureAwait(false);
     }
 
@@ -737,7 +813,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                     if (response.TryGetProperty("type"u8, out JsonElement type) && type.TryGetInt32(out int t) && t == BroadcastClientCount
                         && response.TryGetProperty("clientCount"u8, out JsonElement count) && count.TryGetInt32(out int clients))
                     {
-                        collector.AddExpected(clients);
+                        collector.AddExpected(Math.Max(0, clients));
                     }
                 }
                 else if (_requests.TryGetValue(requestId, out PendingRequest? pending))
@@ -838,7 +914,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
             {
                 if (again.NextType == SocketIOMsgPackType.String && again.ReadString() == "clientCount")
                 {
-                    collector.AddExpected((int)again.ReadInt64());
+                    collector.AddExpected((int)Math.Clamp(again.ReadInt64(), 0, int.MaxValue));
                     return;
                 }
 

@@ -52,7 +52,11 @@ socket.on("connect", () => {
   }
 });
 
-socket.on("disconnect", (reason) => setStatus("disconnected: " + reason + " — reconnecting…"));
+socket.on("disconnect", (reason) => {
+  setStatus("disconnected: " + reason + " — reconnecting…");
+  // Nobody is known to be here until the rejoin answers with the room's users again.
+  renderUsers([]);
+});
 socket.on("connect_error", (error) => {
   setStatus("cannot connect: " + error.message);
   $("join-error").textContent = "Cannot connect: " + error.message;

@@ -174,7 +174,9 @@ public sealed class BroadcastOperator : ISocketIOBroadcaster
         long started = Stopwatch.GetTimestamp();
         var collector = new SocketIOBroadcastAckCollector();
         SocketIOAdapter adapter = Namespace.Adapter;
-        ValueTask<int> servers = adapter.GetServerCountAsync(cancellationToken);
+        // A local broadcast reaches this server only: its own report is the only one.
+        bool local = (_flags & BroadcastFlags.Local) != 0;
+        ValueTask<int> servers = local ? ValueTask.FromResult(1) : adapter.GetServerCountAsync(cancellationToken);
         await adapter.BroadcastWithAckAsync(packet, ackId, Options, collector).ConfigureAwait(false);
         collector.SetServerCount(await servers.ConfigureAwait(false));
         SocketIOBroadcastAckResult result = await collector.WaitAsync(timeout, Namespace.Server.Options.EngineIO.TimeProvider, cancellationToken).ConfigureAwait(false);

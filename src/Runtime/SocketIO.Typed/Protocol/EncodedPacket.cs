@@ -134,7 +134,9 @@ public sealed class EncodedPacket
         _attachments[_attachmentCount++] = data;
     }
 
-    internal void SetCompress(bool compress) => Compress = compress;
+    /// <summary>Sets whether the packet may be compressed (a broadcast's <c>compress(false)</c>, also from another server of a cluster).</summary>
+    /// <param name="compress">Whether to compress.</param>
+    public void SetCompress(bool compress) => Compress = compress;
 
     /// <summary>Takes one more reference, for one more queue that will send this packet.</summary>
     public void AddRef()

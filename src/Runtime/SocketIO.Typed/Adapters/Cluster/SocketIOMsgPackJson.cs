@@ -49,7 +49,10 @@ public static class SocketIOMsgPackJson
         ReadValue(ref reader, packet.Json, packet, 0);
     }
 
-    /// <summary>Reads the next MessagePack value and writes it as plain JSON (binary as an array of byte values, as Node's JSON does for a Buffer's data).</summary>
+    /// <summary>
+    /// Reads the next MessagePack value and writes it as plain JSON, binary as Node's <c>JSON.stringify</c> writes a
+    /// Buffer: <c>{"type":"Buffer","data":[1,2,3]}</c> (what the Node adapters send for binary in their JSON messages).
+    /// </summary>
     /// <param name="reader">The MessagePack reader.</param>
     /// <param name="json">The JSON writer.</param>
     public static void ReadToJson(ref SocketIOMsgPackReader reader, Utf8JsonWriter json)
@@ -224,13 +227,16 @@ public static class SocketIOMsgPackJson
                 }
                 else
                 {
-                    json.WriteStartArray();
+                    json.WriteStartObject();
+                    json.WriteString("type"u8, "Buffer"u8);
+                    json.WriteStartArray("data"u8);
                     foreach (byte b in bytes)
                     {
                         json.WriteNumberValue(b);
                     }
 
                     json.WriteEndArray();
+                    json.WriteEndObject();
                 }
 
                 break;
