@@ -100,7 +100,7 @@ public sealed class AdminInstrumentationTests
         var pings = new ConcurrentQueue<int>();
         var userConnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var last = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var watcher = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false });
+        await using var watcher = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false, Transports = SocketIOClientTransports.WebSocket });
         watcher.Of("/admin").OnAny((name, args) =>
         {
             using JsonDocument document = JsonDocument.Parse(args.ToString());
@@ -122,10 +122,10 @@ public sealed class AdminInstrumentationTests
             return ValueTask.CompletedTask;
         });
         await watcher.Of("/admin").ConnectAsync().WaitAsync(s_wait);
-        await using var user = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false });
+        await using var user = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false, Transports = SocketIOClientTransports.WebSocket });
         SocketIOClientSocket chat = user.Of("/chat");
         await chat.ConnectAsync().WaitAsync(s_wait);
-        await userConnected.Task.WaitAsync(s_wait); // every report so far was sent: the queue is empty
+        await userConnected.Task.WaitAsync(s_wait); // every report so far was sent: the queue is empty (WebSocket only: no upgrade report later)
 
         // The sender is held: one report waits in it, two in the queue, the others are dropped.
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -165,14 +165,16 @@ public sealed class AdminInstrumentationTests
     {
         await using TestServer server = await TestServer.StartAsync(map: io =>
         {
-            io.Of("/chat").OnConnection(static socket =>
+            // In a middleware: done before the client hears it is connected (connection handlers run after).
+            io.Of("/chat").Use(static (socket, _) =>
             {
                 socket.Data["nick"] = "ann";
                 socket.Data["profile"] = new Profile("needs reflection");
+                return ValueTask.CompletedTask;
             });
             io.InstrumentAdminUI(static o => o.Authentication = SocketIOAdminAuthentication.None);
         });
-        await using var user = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false });
+        await using var user = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false, Transports = SocketIOClientTransports.WebSocket });
         await user.Of("/chat").ConnectAsync().WaitAsync(s_wait);
 
         // FetchSockets describes it too (the same rule).
@@ -180,7 +182,7 @@ public sealed class AdminInstrumentationTests
         Assert.Equal("""{"nick":"ann","profile":"(Profile)"}""", fetched.Single().Data.GetRawText());
 
         var all = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var admin = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false });
+        await using var admin = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false, Transports = SocketIOClientTransports.WebSocket });
         admin.Of("/admin").On("all_sockets", context => all.TrySetResult(context.Arguments.ToString()));
         await admin.Of("/admin").ConnectAsync().WaitAsync(s_wait);
         using JsonDocument sockets = JsonDocument.Parse(await all.Task.WaitAsync(s_wait));
