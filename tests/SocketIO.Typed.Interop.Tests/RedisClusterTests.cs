@@ -10,6 +10,7 @@ using SocketIO.Typed.Client;
 using SocketIO.Typed.Redis;
 using SocketIO.Typed.Server;
 using StackExchange.Redis;
+using Typed.Probe.Contracts;
 using Xunit.Abstractions;
 
 namespace SocketIO.Typed.Interop.Tests;
@@ -27,10 +28,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task A_node_and_a_dotnet_node_on_one_redis_serve_one_set_of_clients()
     {
-        await using RedisServer redis = await RedisServer.StartAsync();
-        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
-        await node.StartAsync(0);
-        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
 
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
@@ -84,10 +83,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Node_s_emitter_and_ours_drive_both_nodes()
     {
-        await using RedisServer redis = await RedisServer.StartAsync();
-        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
-        await node.StartAsync(0);
-        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
         await ann.AskAsync("join", "r");
@@ -119,6 +116,15 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
             await emitter.ServerSideEmitAsync("note", 6);
             Assert.Equal("note:6", await ann.NextRoomMessageAsync());
             Assert.Equal("note:6", await bob.NextRoomMessageAsync());
+            // Typed through a contract: the generated broadcast view over the emitter, binary inside the payload.
+            var shape = new Shape(Guid.NewGuid(), "emitted", DateTimeOffset.UnixEpoch, Mood.Busy, Level.High, 3,
+                ["a"], new Dictionary<string, double> { ["w"] = 0.5 }, new Inner("n", [5, 6]), "Emitted");
+            await emitter.To("r").As<IProbeClient>().Relayed(shape);
+            string relayed = await ann.NextRelayedAsync();
+            Assert.Contains("\"display_name\":\"Emitted\"", relayed, StringComparison.Ordinal);
+            Assert.EndsWith("bytes:0506", relayed, StringComparison.Ordinal);
+            Assert.EndsWith("bytes:0506", await bob.NextRelayedAsync(), StringComparison.Ordinal);
+
             await emitter.In("r").DisconnectSocketsAsync();
             Assert.Equal("io server disconnect", await ann.DisconnectedAsync());
             Assert.Equal("io server disconnect", await bob.DisconnectedAsync());
@@ -128,10 +134,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task The_broker_restarts_local_clients_are_served_meanwhile_and_cluster_traffic_resumes()
     {
-        await using RedisServer redis = await RedisServer.StartAsync();
-        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
-        await node.StartAsync(0);
-        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
         await using ClusterClient bea = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
@@ -303,10 +307,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Room_changes_local_broadcasts_and_binary_server_side_events_started_on_the_dotnet_side()
     {
-        await using RedisServer redis = await RedisServer.StartAsync();
-        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
-        await node.StartAsync(0);
-        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
         await ann.AskAsync("join", "r");
@@ -368,12 +370,35 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
 
     private static string[] Strings(SocketIOArguments answer) => [.. answer.GetElement(0).EnumerateArray().Select(static e => e.GetString()!)];
 
+    /// <summary>A private Redis with the Node twin and one .NET node on it.</summary>
+    private sealed class MixedCluster(RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) : IAsyncDisposable
+    {
+        public static async Task<MixedCluster> StartAsync(ITestOutputHelper output)
+        {
+            RedisServer redis = await RedisServer.StartAsync();
+            var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+            await node.StartAsync(0);
+            return new MixedCluster(redis, node, await DotNetClusterNode.StartAsync(redis.Configuration, output));
+        }
+
+        public void Deconstruct(out RedisServer server, out ProcessScenarioServer nodeServer, out DotNetClusterNode dotnetNode) =>
+            (server, nodeServer, dotnetNode) = (redis, node, dotnet);
+
+        public async ValueTask DisposeAsync()
+        {
+            await dotnet.DisposeAsync();
+            await node.DisposeAsync();
+            await redis.DisposeAsync();
+        }
+    }
+
     /// <summary>A .NET client of one node, answering "question" with "name:x".</summary>
     private sealed class ClusterClient : IAsyncDisposable
     {
         private readonly SocketIOManager _io;
         private readonly System.Threading.Channels.Channel<string> _roomMessages = System.Threading.Channels.Channel.CreateUnbounded<string>();
         private readonly TaskCompletionSource<string> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Threading.Channels.Channel<string> _relayed = System.Threading.Channels.Channel.CreateUnbounded<string>();
 
         private ClusterClient(Uri url, string name)
         {
@@ -389,6 +414,12 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
                 _roomMessages.Writer.TryWrite(text);
             });
             Socket.On("question", context => context.AckAsync(name + ":" + context.Arguments.GetInt32(0)));
+            Socket.On("relayed", context =>
+            {
+                SocketIOArguments args = context.Arguments;
+                string attachments = args.Attachments.Count > 0 ? " bytes:" + Convert.ToHexString(args.Attachments[0].Span) : string.Empty;
+                _relayed.Writer.TryWrite(args.GetRawJson(0).Length > 0 ? System.Text.Encoding.UTF8.GetString(args.GetRawJson(0).Span) + attachments : attachments);
+            });
             Socket.Disconnected += (_, reason) => _disconnected.TrySetResult(reason);
         }
 
@@ -422,6 +453,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         }
 
         public Task<string> DisconnectedAsync() => _disconnected.Task.WaitAsync(s_wait);
+
+        public async Task<string> NextRelayedAsync() => await _relayed.Reader.ReadAsync().AsTask().WaitAsync(s_wait);
 
         public ValueTask DisposeAsync() => _io.DisposeAsync();
     }

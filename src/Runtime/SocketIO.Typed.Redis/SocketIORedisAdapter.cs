@@ -437,23 +437,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
     public override async ValueTask ServerSideEmitAsync(EncodedPacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
-        byte[] request;
-        try
-        {
-            request = Json(w =>
-            {
-                w.WriteString("uid"u8, _uid);
-                w.WriteNumber("type"u8, ServerSideEmitRequest);
-                w.WritePropertyName("data"u8);
-                WriteEventData(w, packet);
-            });
-        }
-        finally
-        {
-            packet.Release();
-        }
-
-        await PublishAsync(_requestChannel, request, "server-side emit").ConfigureAwait(false);
+        await PublishAsync(_requestChannel, ServerSideEmitRequestOf(packet, requestId: null), "server-side emit").ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -462,22 +446,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
         ArgumentNullException.ThrowIfNull(packet);
         ArgumentNullException.ThrowIfNull(collector);
         string requestId = NewId();
-        byte[] request;
-        try
-        {
-            request = Json(w =>
-            {
-                w.WriteString("uid"u8, _uid);
-                w.WriteString("requestId"u8, requestId);
-                w.WriteNumber("type"u8, ServerSideEmitRequest);
-                w.WritePropertyName("data"u8);
-                WriteEventData(w, packet);
-            });
-        }
-        finally
-        {
-            packet.Release();
-        }
+        byte[] request = ServerSideEmitRequestOf(packet, requestId);
 
         var pending = new PendingRequest(ServerSideEmitRequest, int.MaxValue) { Collector = collector };
         _requests[requestId] = pending;
@@ -488,6 +457,30 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
         }
 
         _ = ForgetRequestLaterAsync(requestId);
+    }
+
+    // {uid, requestId?, type: 6, data: [event, ...args]}; takes over the packet's reference.
+    private byte[] ServerSideEmitRequestOf(EncodedPacket packet, string? requestId)
+    {
+        try
+        {
+            return Json(w =>
+            {
+                w.WriteString("uid"u8, _uid);
+                if (requestId is not null)
+                {
+                    w.WriteString("requestId"u8, requestId);
+                }
+
+                w.WriteNumber("type"u8, ServerSideEmitRequest);
+                w.WritePropertyName("data"u8);
+                WriteEventData(w, packet);
+            });
+        }
+        finally
+        {
+            packet.Release();
+        }
     }
 
     private async Task ForgetRequestLaterAsync(string requestId)
@@ -986,11 +979,16 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
             w.WriteString(room);
         }
 
-        // Only the flags that are set, as socket.io builds them (volatile: false would still read as volatile there).
-        bool isVolatile = (options.Flags & BroadcastFlags.Volatile) != 0;
-        bool noCompress = (options.Flags & BroadcastFlags.NoCompress) != 0;
         w.WriteString("flags"u8);
-        w.WriteMapHeader((isVolatile ? 1 : 0) + (noCompress ? 1 : 0) + (options.Timeout is null ? 0 : 1));
+        WriteFlags(ref w, options.Flags, options.Timeout);
+    }
+
+    /// <summary>Only the flags that are set, as socket.io builds them (<c>volatile: false</c> would still read as volatile there).</summary>
+    internal static void WriteFlags(ref SocketIOMsgPackWriter w, BroadcastFlags flags, TimeSpan? timeout)
+    {
+        bool isVolatile = (flags & BroadcastFlags.Volatile) != 0;
+        bool noCompress = (flags & BroadcastFlags.NoCompress) != 0;
+        w.WriteMapHeader((isVolatile ? 1 : 0) + (noCompress ? 1 : 0) + (timeout is null ? 0 : 1));
         if (isVolatile)
         {
             w.WriteString("volatile"u8);
@@ -1003,10 +1001,10 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
             w.WriteBoolean(false);
         }
 
-        if (options.Timeout is { } timeout)
+        if (timeout is { } deadline)
         {
             w.WriteString("timeout"u8);
-            w.WriteInt64((long)timeout.TotalMilliseconds);
+            w.WriteInt64((long)deadline.TotalMilliseconds);
         }
     }
 

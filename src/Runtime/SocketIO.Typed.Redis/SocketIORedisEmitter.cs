@@ -118,25 +118,7 @@ public sealed class SocketIORedisEmitter : ISocketIOBroadcaster
     {
         ArgumentNullException.ThrowIfNull(eventName);
         ArgumentNullException.ThrowIfNull(args);
-        SocketIOEventNames.ThrowIfReserved(eventName);
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        EncodedPacket packet;
-        try
-        {
-            writer.BeginEvent(eventName);
-            foreach (object? value in args)
-            {
-                writer.WriteValue(value);
-            }
-
-            packet = writer.ToPacket(NamespaceName);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-
-        return BroadcastAsync(packet);
+        return BroadcastAsync(Encode(eventName, args));
     }
 
     /// <inheritdoc/>
@@ -156,21 +138,8 @@ public sealed class SocketIORedisEmitter : ISocketIOBroadcaster
             w.WriteMapHeader(3);
             w.WriteString("rooms"u8);
             WriteStrings(ref w, _rooms);
-            bool isVolatile = (_flags & BroadcastFlags.Volatile) != 0;
-            bool noCompress = (_flags & BroadcastFlags.NoCompress) != 0;
             w.WriteString("flags"u8);
-            w.WriteMapHeader((isVolatile ? 1 : 0) + (noCompress ? 1 : 0));
-            if (isVolatile)
-            {
-                w.WriteString("volatile"u8);
-                w.WriteBoolean(true);
-            }
-
-            if (noCompress)
-            {
-                w.WriteString("compress"u8);
-                w.WriteBoolean(false);
-            }
+            SocketIORedisAdapter.WriteFlags(ref w, _flags, timeout: null);
 
             w.WriteString("except"u8);
             WriteStrings(ref w, _except);
@@ -218,24 +187,7 @@ public sealed class SocketIORedisEmitter : ISocketIOBroadcaster
     {
         ArgumentNullException.ThrowIfNull(eventName);
         ArgumentNullException.ThrowIfNull(args);
-        SocketIOEventNames.ThrowIfReserved(eventName);
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        EncodedPacket packet;
-        try
-        {
-            writer.BeginEvent(eventName);
-            foreach (object? value in args)
-            {
-                writer.WriteValue(value);
-            }
-
-            packet = writer.ToPacket(NamespaceName);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
-
+        EncodedPacket packet = Encode(eventName, args);
         try
         {
             return RequestAsync(w =>
@@ -258,6 +210,27 @@ public sealed class SocketIORedisEmitter : ISocketIOBroadcaster
     {
         packet?.Release();
         throw AcksNotSupported();
+    }
+
+    // An EVENT packet of this namespace: the name checked, the values written with the event-argument rules.
+    private EncodedPacket Encode(string eventName, object?[] args)
+    {
+        SocketIOEventNames.ThrowIfReserved(eventName);
+        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
+        try
+        {
+            writer.BeginEvent(eventName);
+            foreach (object? value in args)
+            {
+                writer.WriteValue(value);
+            }
+
+            return writer.ToPacket(NamespaceName);
+        }
+        finally
+        {
+            SocketIOPacketWriter.Return(writer);
+        }
     }
 
     private Task RoomsRequestAsync(int type, string[] rooms)
