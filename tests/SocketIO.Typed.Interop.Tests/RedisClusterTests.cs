@@ -334,6 +334,25 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         Assert.Equal("""{"type":"Buffer","data":[1,2]}""", answer.GetProperty("x").GetRawText());
     }
 
+    [Theory]
+    [InlineData("polling")]
+    [InlineData("websocket")]
+    [InlineData("upgrade")]
+    public async Task The_official_javascript_client_on_each_node_sees_one_cluster(string transport)
+    {
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        (_, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        JsonElement result = (await NodeClient.RunAsync("cluster", node.Url.ToString(), transport, output,
+            new Dictionary<string, string> { ["CLUSTER_OTHER_URL"] = dotnet.Url.ToString() }));
+
+        Assert.Equal(result.GetProperty("ids").GetRawText(), result.GetProperty("fetched").GetRawText());
+        Assert.Equal(2, result.GetProperty("servers").GetInt32());
+        Assert.Equal("""["js-a:5","js-b:5"]""", result.GetProperty("answers").GetRawText());
+        const string Both = """["bytes:0402","from js on a"]""";
+        Assert.Equal(Both, result.GetProperty("a").GetRawText());
+        Assert.Equal(Both, result.GetProperty("b").GetRawText());
+    }
+
     // Asks until the room holds exactly these sockets (or the wait is over): for requests whose effect nothing signals.
     private static async Task FetchUntilAsync(ClusterClient client, string room, string[] expected)
     {

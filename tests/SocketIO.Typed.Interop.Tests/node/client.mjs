@@ -189,6 +189,45 @@ function assertBuffer(value, expected, what) {
 // ---------------------------------------------------------------- scenarios
 
 const scenarios = {
+  // Two nodes of a cluster (this URL and CLUSTER_OTHER_URL, both cluster-node.mjs / Cluster.Server): a socket on each,
+  // room broadcasts both ways, FetchSockets, the server count and a broadcast with acks across the nodes.
+  async cluster() {
+    const other = process.env.CLUSTER_OTHER_URL;
+    assert.ok(other, "CLUSTER_OTHER_URL is required");
+    const a = newSocket("/");
+    const b = io(new URL("/", other).href, options());
+    watch(b.io);
+    const received = { a: [], b: [] };
+    for (const [name, socket] of [["a", a], ["b", b]]) {
+      socket.on("welcome", () => {});
+      socket.on("room-msg", (msg) => received[name].push(msg));
+      socket.on("question", (x, ack) => ack(`js-${name}:${x}`));
+      if (!socket.connected) {
+        await withTimeout(new Promise((resolve) => socket.once("connect", resolve)), `connect ${name}`);
+      }
+      assert.equal(await socket.timeout(STEP_TIMEOUT_MS).emitWithAck("join", "r"), "r");
+    }
+    const waitFor = (name, count) => withTimeout(new Promise((resolve) => {
+      const check = () => (received[name].length >= count ? resolve() : setTimeout(check, 10));
+      check();
+    }), `${count} room messages on ${name}`);
+    a.emit("to-room", "r", "from js on a");
+    b.emit("to-room", "r", Buffer.from([4, 2]));
+    await Promise.all([waitFor("a", 2), waitFor("b", 2)]);
+    const fetched = await a.timeout(STEP_TIMEOUT_MS).emitWithAck("fetch", "r");
+    const servers = await b.timeout(STEP_TIMEOUT_MS).emitWithAck("count-servers");
+    const answers = await b.timeout(STEP_TIMEOUT_MS).emitWithAck("broadcast-ack", "r", 5);
+    const describe = (m) => (typeof m === "string" ? m : "bytes:" + Buffer.from(m).toString("hex"));
+    return {
+      ids: [a.id, b.id].sort(),
+      fetched,
+      servers,
+      answers: [...answers].sort(),
+      a: received.a.map(describe).sort(),
+      b: received.b.map(describe).sort(),
+    };
+  },
+
   // The typed probe hub (IProbeServer / IProbeClient): what the official client sends and receives is the
   // contract's wire format (camelCase events and properties, display_name, a number for Mood, a name for Level,
   // Data as a binary attachment at depth, the tuple as two ack arguments); a wrong shape is a binding error.
