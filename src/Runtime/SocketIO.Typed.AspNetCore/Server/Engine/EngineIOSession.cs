@@ -122,6 +122,7 @@ public sealed class EngineIOSession
         IEngineIOTrafficObserver? traffic = _server.Traffic;
         long size = traffic is not null || _server.Metrics.BytesSent.Enabled ? SizeOf(packet) : 0;
         bool message = traffic is not null && packet.Text.Length > 0 && packet.Text.Span[0] == (byte)'4';
+        int attachments = message ? packet.AttachmentCount : 0;
         int max = _options.MaxQueuedPackets;
         if (max > 0 && Interlocked.Increment(ref _queued) > max)
         {
@@ -157,7 +158,7 @@ public sealed class EngineIOSession
         if (message)
         {
             // As engine.io counts them: each binary attachment is a packet of its own; the type byte is not data.
-            traffic!.PacketSent(1 + packet.AttachmentCount, size - 1);
+            traffic!.PacketSent(1 + attachments, size - 1);
         }
 
         Volatile.Read(ref _webSocket)?.Pump();
