@@ -194,23 +194,13 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
         await node.StartAsync(0);
 
-        string projectDir = typeof(RedisClusterTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ProjectDir").Value!;
-        string configuration = typeof(RedisClusterTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        string dll = Path.GetFullPath(Path.Combine(projectDir, "..", "..", "samples", "Cluster.Server", "bin", configuration, "net10.0", "Cluster.Server.dll"));
-        Assert.True(File.Exists(dll), $"{dll} was not built");
-        int port;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        int port = SampleProcesses.FreePort();
+        using System.Diagnostics.Process sample = SampleProcesses.StartSample("Cluster.Server", new Dictionary<string, string>
         {
-            probe.Start();
-            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SIO_ADAPTER"] = "redis";
-        start.Environment["SIO_ADAPTER_CONNECTION"] = redis.Url;
-        using System.Diagnostics.Process sample = System.Diagnostics.Process.Start(start)!;
+            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SIO_ADAPTER"] = "redis",
+            ["SIO_ADAPTER_CONNECTION"] = redis.Url,
+        });
         try
         {
             string? line;

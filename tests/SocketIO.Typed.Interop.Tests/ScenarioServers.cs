@@ -115,18 +115,7 @@ internal sealed class ProcessScenarioServer(ITestOutputHelper output, string kin
     {
         Process? process = _process;
         _process = null;
-        if (process is null)
-        {
-            return;
-        }
-
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        await process.WaitForExitAsync();
-        process.Dispose();
+        await SampleProcesses.StopAsync(process);
     }
 
     private void Log(string line)

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Reflection;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -16,16 +13,8 @@ public sealed class TypedProbeServerTests(ITestOutputHelper output)
     [InlineData("upgrade")]
     public async Task The_probe_sample_serves_the_contract_to_the_official_client(string transport)
     {
-        string projectDir = typeof(TypedProbeServerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ProjectDir").Value!;
-        string configuration = typeof(TypedProbeServerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        string dll = Path.GetFullPath(Path.Combine(projectDir, "..", "..", "samples", "Typed.Probe.Server", "bin", configuration, "net10.0", "Typed.Probe.Server.dll"));
-        Assert.True(File.Exists(dll), $"{dll} was not built");
-
-        int port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using Process server = Process.Start(start)!;
+        int port = SampleProcesses.FreePort();
+        using Process server = SampleProcesses.StartSample("Typed.Probe.Server", new Dictionary<string, string> { ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         try
         {
             // The sample prints one line once it listens.
@@ -42,12 +31,5 @@ public sealed class TypedProbeServerTests(ITestOutputHelper output)
             await server.WaitForExitAsync();
             output.WriteLine(await server.StandardError.ReadToEndAsync());
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -175,8 +175,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
         await base.BroadcastAsync(packet, options).ConfigureAwait(false);
         if (message is not null)
         {
-            string[] rooms = [.. options.Rooms.Distinct(StringComparer.Ordinal)];
-            string channel = rooms.Length == 1 ? _channel + rooms[0] + "#" : _channel;
+            string channel = SingleRoom(options.Rooms) is { } room ? _channel + room + "#" : _channel;
             await PublishAsync(channel, message, "broadcast").ConfigureAwait(false);
         }
     }
@@ -220,6 +219,23 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
             TimeSpan keep = options.Timeout ?? _options.RequestsTimeout;
             _ = ForgetLaterAsync(requestId, keep);
         }
+    }
+
+    // The one room a broadcast names (repeated or not), or null: Node publishes a one-room broadcast on that room's channel.
+    internal static string? SingleRoom(IReadOnlyCollection<string> rooms)
+    {
+        string? single = null;
+        foreach (string room in rooms)
+        {
+            if (single is not null && room != single)
+            {
+                return null;
+            }
+
+            single = room;
+        }
+
+        return single;
     }
 
     private async Task ForgetLaterAsync(string requestId, TimeSpan after)
@@ -636,17 +652,9 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                 {
                     w.WriteNullValue();
                 }
-                else if (attachments.Count == 0)
-                {
-                    w.WriteRawValue(first.Span, skipInputValidation: true);
-                }
                 else
                 {
-                    var buffer = new ArrayBufferWriter<byte>();
-                    var msgpack = new SocketIOMsgPackWriter(buffer);
-                    SocketIOMsgPackJson.WriteJson(ref msgpack, first.Span, attachments);
-                    var reader = new SocketIOMsgPackReader(buffer.WrittenSpan);
-                    SocketIOMsgPackJson.ReadToJson(ref reader, w);
+                    SocketIOMsgPackJson.WriteNodeJson(w, first.Span, attachments);
                 }
             });
             _ = PublishAsync(_responseChannel, response, "server-side emit answer");
@@ -1145,22 +1153,16 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
     // [event, ...args] of an EVENT packet as JSON (binary arguments as Node's JSON writes a Buffer: {type, data}).
     internal static void WriteEventData(Utf8JsonWriter w, EncodedPacket packet)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        var msgpack = new SocketIOMsgPackWriter(buffer);
-        SocketIOClusterPacket.Write(ref msgpack, packet, null);
-        var reader = new SocketIOMsgPackReader(buffer.WrittenSpan);
-        for (int entries = reader.ReadMapHeader(); entries > 0; entries--)
+        w.WriteStartArray();
+        if (EncodedEventReader.TryReadEvent(packet, out string name, out SocketIOArguments arguments))
         {
-            if (reader.ReadString() == "data")
+            w.WriteStringValue(name);
+            for (int i = 0; i < arguments.Count; i++)
             {
-                SocketIOMsgPackJson.ReadToJson(ref reader, w);
-                return;
+                SocketIOMsgPackJson.WriteNodeJson(w, arguments.GetRawJson(i).Span, arguments.Attachments);
             }
-
-            reader.Skip();
         }
 
-        w.WriteStartArray();
         w.WriteEndArray();
     }
 

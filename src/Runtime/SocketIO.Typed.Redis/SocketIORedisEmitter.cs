@@ -151,9 +151,9 @@ public sealed class SocketIORedisEmitter : ISocketIOBroadcaster
         }
 
         string channel = _key + "#" + NamespaceName + "#";
-        if (_rooms.Length == 1)
+        if (SocketIORedisAdapter.SingleRoom(_rooms) is { } room)
         {
-            channel += _rooms[0] + "#";
+            channel += room + "#";
         }
 
         await _subscriber.PublishAsync(RedisChannel.Literal(channel), message).ConfigureAwait(false);
@@ -212,25 +212,11 @@ public sealed class SocketIORedisEmitter : ISocketIOBroadcaster
         throw AcksNotSupported();
     }
 
-    // An EVENT packet of this namespace: the name checked, the values written with the event-argument rules.
+    // An EVENT packet of this namespace, its name checked (an emitter cannot send socket.io's reserved events).
     private EncodedPacket Encode(string eventName, object?[] args)
     {
         SocketIOEventNames.ThrowIfReserved(eventName);
-        SocketIOPacketWriter writer = SocketIOPacketWriter.Rent();
-        try
-        {
-            writer.BeginEvent(eventName);
-            foreach (object? value in args)
-            {
-                writer.WriteValue(value);
-            }
-
-            return writer.ToPacket(NamespaceName);
-        }
-        finally
-        {
-            SocketIOPacketWriter.Return(writer);
-        }
+        return SocketIOEventEncoder.Encode(eventName, args, NamespaceName, ackId: -1);
     }
 
     private Task RoomsRequestAsync(int type, string[] rooms)

@@ -61,6 +61,31 @@ public static class SocketIOMsgPackJson
         ReadValue(ref reader, json, null, 0);
     }
 
+    /// <summary>
+    /// Writes a socket.io JSON value as a Node adapter's JSON message carries it: as it is without binary, and with
+    /// each placeholder replaced by Node's JSON of a Buffer (<c>{"type":"Buffer","data":[...]}</c>) otherwise.
+    /// </summary>
+    /// <param name="json">The JSON writer.</param>
+    /// <param name="utf8Json">One JSON value, possibly with placeholders.</param>
+    /// <param name="attachments">The attachments the placeholders refer to.</param>
+    public static void WriteNodeJson(Utf8JsonWriter json, ReadOnlySpan<byte> utf8Json, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(attachments);
+        if (attachments.Count == 0)
+        {
+            json.WriteRawValue(utf8Json, skipInputValidation: true);
+            return;
+        }
+
+        // Through MessagePack, where binary is a value of its own, and back as plain JSON.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(utf8Json.Length + 64);
+        var writer = new SocketIOMsgPackWriter(buffer);
+        WriteJson(ref writer, utf8Json, attachments);
+        var reader = new SocketIOMsgPackReader(buffer.WrittenSpan);
+        ReadToJson(ref reader, json);
+    }
+
     private static void WriteValue(ref SocketIOMsgPackWriter writer, ref Utf8JsonReader json, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
     {
         switch (json.TokenType)

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+
+namespace SocketIO.Typed.Interop.Tests;
+
+/// <summary>What the tests that start processes share: a free port, a built sample's dll, stopping a process tree.</summary>
+internal static class SampleProcesses
+{
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>samples/<paramref name="sample"/>'s dll as this test project's build made it (a project reference builds it first).</summary>
+    public static string SampleDll(string sample)
+    {
+        Assembly tests = typeof(SampleProcesses).Assembly;
+        string projectDir = tests.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ProjectDir").Value!;
+        string configuration = tests.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        string dll = Path.GetFullPath(Path.Combine(projectDir, "..", "..", "samples", sample, "bin", configuration, "net10.0", sample + ".dll"));
+        Assert.True(File.Exists(dll), $"{dll} was not built");
+        return dll;
+    }
+
+    /// <summary>Starts <c>dotnet sample.dll</c> with its output redirected and the given environment.</summary>
+    public static Process StartSample(string sample, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(SampleDll(sample));
+        foreach (KeyValuePair<string, string> variable in environment)
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException($"{sample} did not start.");
+    }
+
+    /// <summary>Kills the process and its children if still running, waits for the exit and disposes it.</summary>
+    public static async Task StopAsync(Process? process)
+    {
+        if (process is null)
+        {
+            return;
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
+}
