@@ -2,6 +2,9 @@
 //
 //   PORT=3001 SIO_ADAPTER=redis SIO_ADAPTER_CONNECTION=redis://127.0.0.1:6379 dotnet run --project samples/Cluster.Server
 //
+// SIO_ADAPTER: redis (Node's @socket.io/redis-adapter 8.3 wire format) or redis-streams (@socket.io/redis-streams-adapter
+// 0.3, with connection state recovery across the cluster).
+//
 // Start two (or more, with Node nodes beside them: tests/SocketIO.Typed.Interop.Tests/node/cluster-node.mjs is the
 // Node twin) on one Redis, and clients connected to different nodes see one server. On "/":
 //
@@ -33,11 +36,15 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port));
 Func<ISocketIOAdapterHost, SocketIOAdapter> adapterFactory = adapter switch
 {
     "redis" => SocketIORedisAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(RedisConfiguration(connection))),
-    _ => throw new InvalidOperationException($"SIO_ADAPTER={adapter} is not available yet: use redis."),
+    "redis-streams" => SocketIORedisStreamsAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(RedisConfiguration(connection))),
+    _ => throw new InvalidOperationException($"SIO_ADAPTER={adapter} is not available yet: use redis or redis-streams."),
 };
 builder.Services.AddSocketIO(options =>
 {
     options.AdapterFactory = adapterFactory;
+
+    // The streams keep sessions and packets for the whole cluster: a client cut from this node recovers on any other.
+    options.ConnectionStateRecovery = adapter == "redis-streams" ? new ConnectionStateRecoveryOptions() : null;
     options.Cors.AllowedOrigins.Add("*");
 });
 

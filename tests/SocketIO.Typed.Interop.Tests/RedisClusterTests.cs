@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SocketIO.Typed.Adapters;
+using SocketIO.Typed.Adapters.Cluster;
 using SocketIO.Typed.Client;
 using SocketIO.Typed.Redis;
 using SocketIO.Typed.Server;
@@ -25,10 +26,12 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task A_node_and_a_dotnet_node_on_one_redis_serve_one_set_of_clients()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("redis-streams")]
+    public async Task A_node_and_a_dotnet_node_on_one_redis_serve_one_set_of_clients(string adapter)
     {
-        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
         (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
 
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
@@ -131,10 +134,12 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task The_broker_restarts_local_clients_are_served_meanwhile_and_cluster_traffic_resumes()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("redis-streams")]
+    public async Task The_broker_restarts_local_clients_are_served_meanwhile_and_cluster_traffic_resumes(string adapter)
     {
-        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
         (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
@@ -153,13 +158,13 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         // (StackExchange.Redis holds commands while it reconnects, up to its timeout: then the publish fails and is counted.)
         using (var failed = new CancellationTokenSource(s_wait))
         {
-            while (dotnet.Adapter.PublishFailureCount == 0 && !failed.IsCancellationRequested)
+            while (dotnet.PublishFailureCount == 0 && !failed.IsCancellationRequested)
             {
                 await Task.Delay(50, CancellationToken.None);
             }
         }
 
-        Assert.True(dotnet.Adapter.PublishFailureCount >= 1);
+        Assert.True(dotnet.PublishFailureCount >= 1);
 
         // A request to the other servers fails with an error, not a hang.
         SocketIOArguments fetched = await bob.AskAsync("fetch-safe", "r");
@@ -187,18 +192,20 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         Assert.Equal(2, count);
     }
 
-    [Fact]
-    public async Task The_cluster_sample_and_its_node_twin_share_rooms_on_one_redis()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("redis-streams")]
+    public async Task The_cluster_sample_and_its_node_twin_share_rooms_on_one_redis(string adapter)
     {
         await using RedisServer redis = await RedisServer.StartAsync();
-        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", adapter, "--connection", redis.Url]);
         await node.StartAsync(0);
 
         int port = SampleProcesses.FreePort();
         using System.Diagnostics.Process sample = SampleProcesses.StartSample("Cluster.Server", new Dictionary<string, string>
         {
             ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SIO_ADAPTER"] = "redis",
+            ["SIO_ADAPTER"] = adapter,
             ["SIO_ADAPTER_CONNECTION"] = redis.Url,
         });
         try
@@ -257,13 +264,13 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
 
         using (var counted = new CancellationTokenSource(s_wait))
         {
-            while (dotnet.Adapter.DroppedMessageCount < 10 && !counted.IsCancellationRequested)
+            while (dotnet.DroppedMessageCount < 10 && !counted.IsCancellationRequested)
             {
                 await Task.Delay(20, CancellationToken.None);
             }
         }
 
-        Assert.True(dotnet.Adapter.DroppedMessageCount >= 10, $"{dotnet.Adapter.DroppedMessageCount} dropped");
+        Assert.True(dotnet.DroppedMessageCount >= 10, $"{dotnet.DroppedMessageCount} dropped");
 
         // The cluster still works, and takes a Node node in.
         await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
@@ -294,10 +301,12 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
     }
 
-    [Fact]
-    public async Task Room_changes_local_broadcasts_and_binary_server_side_events_started_on_the_dotnet_side()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("redis-streams")]
+    public async Task Room_changes_local_broadcasts_and_binary_server_side_events_started_on_the_dotnet_side(string adapter)
     {
-        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
         (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
@@ -319,18 +328,29 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         Assert.True(local.GetBoolean(0));
         Assert.Equal(1, local.GetInt32(1));
 
-        // Binary in a server-side event travels as Node's JSON writes a Buffer.
+        // Binary in a server-side event: the classic adapter's JSON requests carry it as Node's JSON writes a Buffer; the
+        // streams adapter's MessagePack keeps it binary, there and back.
         JsonElement answer = Assert.Single((await bob.AskAsync("ask-servers-bytes")).GetElement(0).EnumerateArray());
-        Assert.Equal("""{"type":"Buffer","data":[1,2]}""", answer.GetProperty("x").GetRawText());
+        if (adapter == "redis")
+        {
+            Assert.Equal("""{"type":"Buffer","data":[1,2]}""", answer.GetProperty("x").GetRawText());
+        }
+        else
+        {
+            Assert.Equal("bytes:0102", answer.GetString());
+        }
     }
 
     [Theory]
-    [InlineData("polling")]
-    [InlineData("websocket")]
-    [InlineData("upgrade")]
-    public async Task The_official_javascript_client_on_each_node_sees_one_cluster(string transport)
+    [InlineData("redis", "polling")]
+    [InlineData("redis", "websocket")]
+    [InlineData("redis", "upgrade")]
+    [InlineData("redis-streams", "polling")]
+    [InlineData("redis-streams", "websocket")]
+    [InlineData("redis-streams", "upgrade")]
+    public async Task The_official_javascript_client_on_each_node_sees_one_cluster(string adapter, string transport)
     {
-        await using MixedCluster cluster = await MixedCluster.StartAsync(output);
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
         (_, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
         JsonElement result = (await NodeClient.RunAsync("cluster", node.Url.ToString(), transport, output,
             new Dictionary<string, string> { ["CLUSTER_OTHER_URL"] = dotnet.Url.ToString() }));
@@ -341,6 +361,108 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         const string Both = """["bytes:0402","from js on a"]""";
         Assert.Equal(Both, result.GetProperty("a").GetRawText());
         Assert.Equal(Both, result.GetProperty("b").GetRawText());
+    }
+
+    [Theory]
+    [InlineData("node-to-dotnet", "websocket", "second")]
+    [InlineData("node-to-dotnet", "polling", "second")]
+    [InlineData("node-to-dotnet", "websocket", "first")]
+    [InlineData("dotnet-to-node", "websocket", "second")]
+    [InlineData("dotnet-to-node", "polling", "second")]
+    [InlineData("dotnet-to-node", "websocket", "first")]
+    public async Task On_redis_streams_a_client_cut_from_one_node_recovers_on_the_other_with_its_id_rooms_data_and_missed_packets(string direction, string transport, string sender)
+    {
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, "redis-streams", recovery: true);
+        (_, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        (Uri first, Uri second) = direction == "node-to-dotnet" ? (node.Url, dotnet.Url) : (dotnet.Url, node.Url);
+
+        // The broadcasts come from the node the client comes back to (its own stream entries there) or from the one it
+        // left (entries the other node read from the stream).
+        JsonElement result = await NodeClient.RunAsync("cluster-recovery", first.ToString(), transport, output,
+            new Dictionary<string, string> { ["CLUSTER_OTHER_URL"] = second.ToString(), ["CLUSTER_SENDER_URL"] = (sender == "first" ? first : second).ToString() });
+
+        Assert.True(result.GetProperty("recovered").GetBoolean(), result.GetRawText());
+        Assert.True(result.GetProperty("sameId").GetBoolean());
+        Assert.Equal("ann", result.GetProperty("data").GetString());
+        string id = result.GetProperty("id").GetString()!;
+        Assert.Equal([.. new[] { id, "r" }.Order(StringComparer.Ordinal)], result.GetProperty("rooms").EnumerateArray().Select(static e => e.GetString()!));
+        // The packets sent while it was away, in order, then the live ones: none lost, none twice.
+        Assert.Equal("""["before","missed 1","bytes:0909","after"]""", result.GetProperty("received").GetRawText());
+    }
+
+    [Fact]
+    public async Task On_redis_streams_garbage_in_the_stream_and_on_the_channels_is_dropped_and_counted_and_a_dead_node_leaves_the_count()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output, "redis-streams");
+        await using DotNetClusterNode second = await DotNetClusterNode.StartAsync(redis.Configuration, output, "redis-streams");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await using ClusterClient cid = await ClusterClient.ConnectAsync(second.Url, "dotnet");
+        IConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await using (connection)
+        {
+            ISubscriber publisher = connection.GetSubscriber();
+            string own = ((SocketIOClusterAdapter)dotnet.Adapter).Uid;
+            byte[][] garbage = [[0xc1], [0x84, 0xa1], "{not json"u8.ToArray(), [0x83, 0xa4, .. "type"u8, 0x63, 0xa3, .. "uid"u8, 0xa1, (byte)'x', 0xa3, .. "nsp"u8, 0xa1, (byte)'/']];
+            foreach (byte[] bytes in garbage)
+            {
+                await publisher.PublishAsync(RedisChannel.Literal("socket.io#/#"), bytes);
+                await publisher.PublishAsync(RedisChannel.Literal("socket.io#/#" + own + "#"), bytes);
+            }
+
+            IDatabase db = connection.GetDatabase();
+            NameValueEntry[][] entries =
+            [
+                [new("uid", "x"), new("nsp", "/"), new("type", "3"), new("data", "{not json")],
+                [new("uid", "x"), new("nsp", "/"), new("type", "3"), new("data", "!!!not base64")],
+                [new("uid", "x"), new("nsp", "/"), new("type", "3"), new("data", "AAAA")],
+                [new("uid", "x"), new("nsp", "/"), new("type", "99"), new("data", "{}")],
+                [new("uid", "x"), new("nsp", "/"), new("type", "3"), new("data", """{"packet":{"type":2,"data":[]},"opts":{"rooms":[]}}""")],
+            ];
+            foreach (NameValueEntry[] entry in entries)
+            {
+                await db.StreamAddAsync("socket.io", entry);
+            }
+        }
+
+        using (var counted = new CancellationTokenSource(s_wait))
+        {
+            while (dotnet.DroppedMessageCount < 12 && !counted.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }
+
+        Assert.True(dotnet.DroppedMessageCount >= 12, $"{dotnet.DroppedMessageCount} dropped");
+
+        // The cluster still works, and takes a Node node in.
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis-streams", "--connection", redis.Url]);
+        await node.StartAsync(0);
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        Assert.Equal(3, (await bob.AskAsync("count-servers")).GetInt32(0));
+        foreach (ClusterClient client in (ClusterClient[])[ann, bob, cid])
+        {
+            await client.AskAsync("join", "r");
+        }
+
+        await bob.Socket.EmitAsync("to-room", "r", "still fine");
+        Assert.Equal("still fine", await ann.NextRoomMessageAsync());
+        Assert.Equal("still fine", await cid.NextRoomMessageAsync());
+
+        // The Node node dies without a word: its subscription goes with its connection, and the count drops to 2;
+        // a request to the cluster asks the two that are left.
+        await node.StopAsync();
+        using (var dropped = new CancellationTokenSource(s_wait))
+        {
+            while ((await bob.AskAsync("count-servers")).GetInt32(0) != 2 && !dropped.IsCancellationRequested)
+            {
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+
+        Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
+        string[] left = [.. new[] { bob.Id, cid.Id }.Order(StringComparer.Ordinal)];
+        Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
     }
 
     // Asks until the room holds exactly these sockets (or the wait is over): for requests whose effect nothing signals.
@@ -382,12 +504,12 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     /// <summary>A private Redis with the Node twin and one .NET node on it.</summary>
     private sealed class MixedCluster(RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) : IAsyncDisposable
     {
-        public static async Task<MixedCluster> StartAsync(ITestOutputHelper output)
+        public static async Task<MixedCluster> StartAsync(ITestOutputHelper output, string adapter = "redis", bool recovery = false)
         {
             RedisServer redis = await RedisServer.StartAsync();
-            var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
+            var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", adapter, "--connection", redis.Url, .. (string[])(recovery ? ["--recovery"] : [])]);
             await node.StartAsync(0);
-            return new MixedCluster(redis, node, await DotNetClusterNode.StartAsync(redis.Configuration, output));
+            return new MixedCluster(redis, node, await DotNetClusterNode.StartAsync(redis.Configuration, output, adapter, recovery));
         }
 
         public void Deconstruct(out RedisServer server, out ProcessScenarioServer nodeServer, out DotNetClusterNode dotnetNode) =>
@@ -480,26 +602,53 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
             _redis = redis;
         }
 
-        public SocketIORedisAdapter Adapter => (SocketIORedisAdapter)_app.Services.GetRequiredService<SocketIOServer>().Sockets.Adapter;
+        public SocketIOAdapter Adapter => _app.Services.GetRequiredService<SocketIOServer>().Sockets.Adapter;
+
+        public long PublishFailureCount => Adapter switch
+        {
+            SocketIORedisAdapter redis => redis.PublishFailureCount,
+            SocketIOClusterAdapter cluster => cluster.PublishFailureCount,
+            _ => throw new InvalidOperationException("not a cluster adapter"),
+        };
+
+        public long DroppedMessageCount => Adapter switch
+        {
+            SocketIORedisAdapter redis => redis.DroppedMessageCount,
+            SocketIOClusterAdapter cluster => cluster.DroppedMessageCount,
+            _ => throw new InvalidOperationException("not a cluster adapter"),
+        };
 
         public Uri Url => new(_app.Urls.Single());
 
         public int Port => Url.Port;
 
-        public static async Task<DotNetClusterNode> StartAsync(string configuration, ITestOutputHelper output)
+        public static async Task<DotNetClusterNode> StartAsync(string configuration, ITestOutputHelper output, string adapter = "redis", bool recovery = false)
         {
             IConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(configuration);
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(new TestOutputLoggerProvider(output));
-            builder.Services.AddSocketIO(o => o.AdapterFactory = SocketIORedisAdapter.Factory(redis, new SocketIORedisAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) }));
+            builder.Services.AddSocketIO(o =>
+            {
+                o.AdapterFactory = adapter == "redis"
+                    ? SocketIORedisAdapter.Factory(redis, new SocketIORedisAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) })
+                    : SocketIORedisStreamsAdapter.Factory(redis, new SocketIORedisStreamsAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) });
+                o.ConnectionStateRecovery = recovery ? new ConnectionStateRecoveryOptions() : null;
+            });
             WebApplication app = builder.Build();
             SocketIOServer io = app.MapSocketIO();
             var node = new DotNetClusterNode(app, redis);
             io.OnConnection(socket =>
             {
-                _ = socket.EmitAsync("welcome", new JsonObject { ["server"] = "dotnet", ["port"] = node.Port });
+                _ = socket.EmitAsync("welcome", new JsonObject { ["server"] = "dotnet", ["port"] = node.Port, ["recovered"] = socket.Recovered });
+                socket.On("set-data", async context =>
+                {
+                    socket.Data[context.Arguments.GetString(0)!] = context.Arguments.GetElement(1).Clone();
+                    await context.AckAsync(true);
+                });
+                socket.On("get-data", context => context.AckAsync(socket.Data.TryGetValue(context.Arguments.GetString(0)!, out object? value) ? value : null));
+                socket.On("rooms", context => context.AckAsync(new JsonArray([.. socket.Rooms.Order(StringComparer.Ordinal).Select(static r => (JsonNode?)r)])));
                 socket.On("join", async context =>
                 {
                     string room = context.Arguments.GetString(0)!;
@@ -557,8 +706,11 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
                 });
                 socket.On("ask-servers-bytes", async context =>
                 {
+                    // Each answer as JSON, or "bytes:<hex>" when it came back with binary in it.
                     SocketIOBroadcastAckResult answers = await io.ServerSideEmitWithAckAsync("ping-server", TimeSpan.FromSeconds(3), new byte[] { 1, 2 });
-                    await context.AckAsync(new JsonArray([.. answers.Responses.Select(static r => JsonNode.Parse(r.Arguments.GetRawJson(0).Span))]));
+                    await context.AckAsync(new JsonArray([.. answers.Responses.Select(static r => r.Arguments.Attachments.Count > 0
+                        ? JsonValue.Create("bytes:" + Convert.ToHexString(r.Arguments.Attachments[0].Span))
+                        : JsonNode.Parse(r.Arguments.GetRawJson(0).Span))]));
                 });
             });
             io.OnServerSideEvent("ping-server", context => context.AckAsync(new JsonObject { ["port"] = node.Port, ["x"] = context.Arguments.GetInt32(0) }));

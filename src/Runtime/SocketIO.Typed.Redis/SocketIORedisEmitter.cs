@@ -139,7 +139,7 @@ public sealed class SocketIORedisEmitter : ISocketIOBroadcaster
             w.WriteString("rooms"u8);
             WriteStrings(ref w, _rooms);
             w.WriteString("flags"u8);
-            SocketIORedisAdapter.WriteFlags(ref w, _flags, timeout: null);
+            SocketIOClusterWire.WriteFlags(ref w, _flags, timeout: null);
 
             w.WriteString("except"u8);
             WriteStrings(ref w, _except);

@@ -228,6 +228,71 @@ const scenarios = {
     };
   },
 
+  // Connection state recovery across a cluster (both nodes with recovery on, on the Redis Streams adapter): a socket on
+  // this URL joins a room, keeps data and receives a broadcast; its connection is cut; two broadcasts go to the room
+  // from a socket on CLUSTER_OTHER_URL (or CLUSTER_SENDER_URL); then the socket reconnects to CLUSTER_OTHER_URL and must
+  // come back as itself.
+  async "cluster-recovery"() {
+    const other = process.env.CLUSTER_OTHER_URL;
+    assert.ok(other, "CLUSTER_OTHER_URL is required");
+    const a = newSocket("/");
+    // The socket that sends the broadcasts: on the other node, or on CLUSTER_SENDER_URL.
+    const c = io(new URL("/", process.env.CLUSTER_SENDER_URL ?? other).href, options());
+    watch(c.io);
+    const received = { a: [], c: [] };
+    for (const [name, socket] of [["a", a], ["c", c]]) {
+      socket.on("welcome", () => {});
+      socket.on("room-msg", (msg) => received[name].push(msg));
+      if (!socket.connected) {
+        await withTimeout(new Promise((resolve) => socket.once("connect", resolve)), `connect ${name}`);
+      }
+      assert.equal(await socket.timeout(STEP_TIMEOUT_MS).emitWithAck("join", "r"), "r");
+    }
+    const waitFor = (name, count) => withTimeout(new Promise((resolve) => {
+      const check = () => (received[name].length >= count ? resolve() : setTimeout(check, 10));
+      check();
+    }), `${count} room messages on ${name}`);
+    const firstId = a.id;
+    assert.equal(await a.timeout(STEP_TIMEOUT_MS).emitWithAck("set-data", "name", "ann"), true);
+    c.emit("to-room", "r", "before");
+    await Promise.all([waitFor("a", 1), waitFor("c", 1)]);
+
+    // The cut: the engine closes under the socket (the server sees a transport close and keeps the session).
+    const cut = new Promise((resolve) => a.once("disconnect", resolve));
+    a.io.engine.close();
+    await withTimeout(cut, "disconnect");
+    // The node it left keeps the session when it sees the connection close: a client may come back sooner than that
+    // (the session would be missing), so wait until the cluster no longer lists the socket (its session was written
+    // before it left its rooms, on the same Redis connection).
+    await withTimeout((async () => {
+      while ((await c.timeout(STEP_TIMEOUT_MS).emitWithAck("fetch", "r")).includes(firstId)) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })(), "the first node to let the socket go");
+    c.emit("to-room", "r", "missed 1");
+    c.emit("to-room", "r", Buffer.from([9, 9]));
+    await waitFor("c", 3);
+
+    // Back, on the other node.
+    a.io.uri = new URL("/", other).href;
+    const back = new Promise((resolve) => a.once("connect", resolve));
+    a.connect();
+    await withTimeout(back, "reconnect to the other node");
+    const recovered = a.recovered;
+    await waitFor("a", 3);
+    c.emit("to-room", "r", "after");
+    await waitFor("a", 4);
+    const describe = (m) => (typeof m === "string" ? m : "bytes:" + Buffer.from(m).toString("hex"));
+    return {
+      recovered,
+      sameId: a.id === firstId,
+      data: await a.timeout(STEP_TIMEOUT_MS).emitWithAck("get-data", "name"),
+      rooms: await a.timeout(STEP_TIMEOUT_MS).emitWithAck("rooms"),
+      received: received.a.map(describe),
+      id: a.id,
+    };
+  },
+
   // The typed probe hub (IProbeServer / IProbeClient): what the official client sends and receives is the
   // contract's wire format (camelCase events and properties, display_name, a number for Mood, a name for Level,
   // Data as a binary attachment at depth, the tuple as two ack arguments); a wrong shape is a binding error.

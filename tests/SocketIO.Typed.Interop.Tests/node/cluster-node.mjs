@@ -1,8 +1,11 @@
 // One Node node of a Socket.IO cluster: the official socket.io server with the official Redis adapter (both pinned in
 // package.json), the twin of samples/Cluster.Server, so a test can mix Node and .NET nodes on one broker.
 //
-//   node cluster-node.mjs --port N --adapter redis --connection redis://127.0.0.1:6379
+//   node cluster-node.mjs --port N --adapter redis|redis-streams --connection redis://127.0.0.1:6379 [--recovery]
+//   node cluster-node.mjs --port N --adapter postgres --connection postgres://postgres@127.0.0.1:5432/postgres
 //
+// --recovery turns connection state recovery on (the Redis Streams adapter keeps sessions and packets for the whole
+// cluster).
 // On "/": emits welcome {server: "node", port} on connect; join(room) -> ack room; to-room(room, msg) -> room-msg msg
 // to the room across the cluster; fetch(room) -> ack the sorted ids of the room's sockets across the cluster;
 // count-servers() -> ack the server count; ask-servers(x) -> server-side emit ping-server x with acks, ack the answers;
@@ -13,7 +16,10 @@
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
+import { createAdapter as createPostgresAdapter } from "@socket.io/postgres-adapter";
 import { createClient } from "redis";
+import pg from "pg";
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -23,21 +29,39 @@ function arg(name, fallback) {
 const port = Number(arg("--port", "0"));
 const adapter = arg("--adapter", "redis");
 const connection = arg("--connection", "redis://127.0.0.1:6379");
-if (adapter !== "redis") {
+const recovery = process.argv.includes("--recovery");
+let clusterAdapter;
+if (adapter === "redis" || adapter === "redis-streams") {
+  const pubClient = createClient({ url: connection });
+  const subClient = pubClient.duplicate();
+  pubClient.on("error", (err) => process.stderr.write(`redis pub: ${err}\n`));
+  subClient.on("error", (err) => process.stderr.write(`redis sub: ${err}\n`));
+  await Promise.all([pubClient.connect(), subClient.connect()]);
+  clusterAdapter = adapter === "redis"
+    ? createAdapter(pubClient, subClient, { requestsTimeout: 3000 })
+    : createStreamsAdapter(pubClient);
+} else if (adapter === "postgres") {
+  const pool = new pg.Pool({ connectionString: connection });
+  pool.on("error", (err) => process.stderr.write(`postgres: ${err}\n`));
+  clusterAdapter = createPostgresAdapter(pool, { errorHandler: (err) => process.stderr.write(`postgres adapter: ${err}\n`) });
+} else {
   throw new Error(`adapter ${adapter} is not supported by this node`);
 }
 
-const pubClient = createClient({ url: connection });
-const subClient = pubClient.duplicate();
-pubClient.on("error", (err) => process.stderr.write(`redis pub: ${err}\n`));
-subClient.on("error", (err) => process.stderr.write(`redis sub: ${err}\n`));
-await Promise.all([pubClient.connect(), subClient.connect()]);
-
 const httpServer = createServer();
-const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient, { requestsTimeout: 3000 }) });
+const io = new Server(httpServer, {
+  adapter: clusterAdapter,
+  connectionStateRecovery: recovery ? { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true } : undefined,
+});
 
 io.on("connection", (socket) => {
-  socket.emit("welcome", { server: "node", port: httpServer.address().port });
+  socket.emit("welcome", { server: "node", port: httpServer.address().port, recovered: socket.recovered });
+  socket.on("set-data", (key, value, ack) => {
+    socket.data[key] = value;
+    ack(true);
+  });
+  socket.on("get-data", (key, ack) => ack(socket.data[key] ?? null));
+  socket.on("rooms", (ack) => ack([...socket.rooms].sort()));
   socket.on("join", (room, ack) => {
     socket.join(room);
     ack(room);

@@ -15,9 +15,20 @@ public class InMemoryAdapter : SocketIOAdapter
     /// <summary>Creates the adapter.</summary>
     /// <param name="host">The namespace.</param>
     public InMemoryAdapter(ISocketIOAdapterHost host)
+        : this(host, keepRecoveryLog: true)
+    {
+    }
+
+    /// <summary>Creates the adapter, with or without the in-memory recovery store.</summary>
+    /// <param name="host">The namespace.</param>
+    /// <param name="keepRecoveryLog">
+    /// Whether to keep the in-memory recovery store when connection state recovery is on; a cluster adapter whose
+    /// broker keeps sessions and packets for every server (Redis Streams) passes <see langword="false"/>.
+    /// </param>
+    protected InMemoryAdapter(ISocketIOAdapterHost host, bool keepRecoveryLog)
         : base(host)
     {
-        if (host.ConnectionStateRecovery is { } recovery)
+        if (keepRecoveryLog && host.ConnectionStateRecovery is { } recovery)
         {
             _recovery = new SocketIORecoveryLog(recovery, host.TimeProvider);
         }

@@ -287,8 +287,8 @@ public sealed class EngineIOSession
 
         if (started)
         {
+            // The duration first: whoever sees the connection count drop also sees how long the connection lasted.
             SocketIOMetrics metrics = _server.Metrics;
-            metrics.ActiveConnections.Add(-1);
             if (metrics.ConnectionDuration.Enabled)
             {
                 metrics.ConnectionDuration.Record(
@@ -296,6 +296,8 @@ public sealed class EngineIOSession
                     new KeyValuePair<string, object?>(SocketIOMetrics.TransportTag, Transport),
                     new KeyValuePair<string, object?>(SocketIOMetrics.CloseReasonTag, reason));
             }
+
+            metrics.ActiveConnections.Add(-1);
         }
 
         if (graceful && !IsWebSocket)

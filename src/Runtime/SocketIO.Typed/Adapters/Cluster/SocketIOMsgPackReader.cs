@@ -298,13 +298,18 @@ public ref struct SocketIOMsgPackReader
     /// <summary>Skips the next value, nested ones included.</summary>
     public void Skip() => SkipNested(0);
 
-    private void SkipNested(int depth)
+    /// <summary>Skips the next value, nested ones included, and tells whether it holds binary anywhere (Node's <c>hasBinary</c>).</summary>
+    /// <returns>Whether a <c>bin</c> value was skipped.</returns>
+    public bool SkipFindingBinary() => SkipNested(0);
+
+    private bool SkipNested(int depth)
     {
         if (depth > MaxDepth)
         {
             throw Malformed($"nested deeper than {MaxDepth}");
         }
 
+        bool binary = false;
         switch (NextType)
         {
             case SocketIOMsgPackType.Nil:
@@ -322,6 +327,7 @@ public ref struct SocketIOMsgPackReader
                 break;
             case SocketIOMsgPackType.Binary:
                 ReadBinary();
+                binary = true;
                 break;
             case SocketIOMsgPackType.Extension:
                 ReadExtension(out _);
@@ -329,19 +335,21 @@ public ref struct SocketIOMsgPackReader
             case SocketIOMsgPackType.Array:
                 for (int i = ReadArrayHeader(); i > 0; i--)
                 {
-                    SkipNested(depth + 1);
+                    binary |= SkipNested(depth + 1);
                 }
 
                 break;
             default:
                 for (int i = ReadMapHeader(); i > 0; i--)
                 {
-                    SkipNested(depth + 1);
-                    SkipNested(depth + 1);
+                    binary |= SkipNested(depth + 1);
+                    binary |= SkipNested(depth + 1);
                 }
 
                 break;
         }
+
+        return binary;
     }
 
     private void ReadInt64OrUInt64()
