@@ -2,8 +2,9 @@
 //
 //   PORT=3001 SIO_ADAPTER=redis SIO_ADAPTER_CONNECTION=redis://127.0.0.1:6379 dotnet run --project samples/Cluster.Server
 //
-// SIO_ADAPTER: redis (Node's @socket.io/redis-adapter 8.3 wire format) or redis-streams (@socket.io/redis-streams-adapter
-// 0.3, with connection state recovery across the cluster).
+// SIO_ADAPTER: redis (Node's @socket.io/redis-adapter 8.3 wire format), redis-streams (@socket.io/redis-streams-adapter
+// 0.3, with connection state recovery across the cluster) or postgres (@socket.io/postgres-adapter 0.5; the connection
+// is a URL, postgres://user:password@host:port/database, and the attachments table is created when missing).
 //
 // Start two (or more, with Node nodes beside them: tests/SocketIO.Typed.Interop.Tests/node/cluster-node.mjs is the
 // Node twin) on one Redis, and clients connected to different nodes see one server. On "/":
@@ -23,6 +24,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using SocketIO.Typed;
 using SocketIO.Typed.Adapters;
+using Npgsql;
+using SocketIO.Typed.Postgres;
 using SocketIO.Typed.Redis;
 using SocketIO.Typed.Server;
 using StackExchange.Redis;
@@ -37,7 +40,8 @@ Func<ISocketIOAdapterHost, SocketIOAdapter> adapterFactory = adapter switch
 {
     "redis" => SocketIORedisAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(RedisConfiguration(connection))),
     "redis-streams" => SocketIORedisStreamsAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(RedisConfiguration(connection))),
-    _ => throw new InvalidOperationException($"SIO_ADAPTER={adapter} is not available yet: use redis or redis-streams."),
+    "postgres" => await PostgresAsync(connection),
+    _ => throw new InvalidOperationException($"SIO_ADAPTER={adapter} is not available yet: use redis, redis-streams or postgres."),
 };
 builder.Services.AddSocketIO(options =>
 {
@@ -83,6 +87,29 @@ io.OnServerSideEvent("ping-server", context => context.AckAsync(new JsonObject {
 await app.StartAsync();
 Console.WriteLine($"Cluster.Server: listening on http://127.0.0.1:{port} ({adapter} at {connection})");
 await app.WaitForShutdownAsync();
+
+// postgres://[user[:password]@]host[:port][/database] -> an Npgsql data source, with the attachments table Node's
+// adapter needs (its README tells users to create it).
+static async Task<Func<ISocketIOAdapterHost, SocketIOAdapter>> PostgresAsync(string url)
+{
+    var uri = new Uri(url);
+    var builder = new NpgsqlConnectionStringBuilder
+    {
+        Host = uri.Host,
+        Port = uri.Port > 0 ? uri.Port : 5432,
+        Database = uri.AbsolutePath.Length > 1 ? Uri.UnescapeDataString(uri.AbsolutePath[1..]) : "postgres",
+    };
+    if (uri.UserInfo.Length > 0)
+    {
+        string[] parts = uri.UserInfo.Split(':', 2);
+        builder.Username = Uri.UnescapeDataString(parts[0]);
+        builder.Password = parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : null;
+    }
+
+    NpgsqlDataSource db = NpgsqlDataSource.Create(builder.ConnectionString);
+    await SocketIOPostgresAdapter.CreateAttachmentsTableAsync(db);
+    return SocketIOPostgresAdapter.Factory(db);
+}
 
 // redis://[user:password@]host:port[/db] -> a StackExchange.Redis configuration.
 static string RedisConfiguration(string url)

@@ -6,7 +6,7 @@ namespace SocketIO.Typed.Interop.Tests;
 /// A private redis-server (Debian's, installed by .ci/run) on a free loopback port, no persistence; stopped and
 /// started again on the same port to test a broker that goes away.
 /// </summary>
-internal sealed class RedisServer : IAsyncDisposable
+internal sealed class RedisServer : IClusterBroker
 {
     private Process? _process;
 

@@ -43,6 +43,10 @@ if (adapter === "redis" || adapter === "redis-streams") {
 } else if (adapter === "postgres") {
   const pool = new pg.Pool({ connectionString: connection });
   pool.on("error", (err) => process.stderr.write(`postgres: ${err}\n`));
+  // postgres-adapter 0.5.0 keeps one client of the pool for LISTEN without an 'error' listener: when the database
+  // restarts, that client's error would end the process. A listener on every client keeps the node alive; the adapter
+  // then reconnects on the client's 'end'.
+  pool.on("connect", (client) => client.on("error", (err) => process.stderr.write(`postgres client: ${err}\n`)));
   clusterAdapter = createPostgresAdapter(pool, { errorHandler: (err) => process.stderr.write(`postgres adapter: ${err}\n`) });
 } else {
   throw new Error(`adapter ${adapter} is not supported by this node`);

@@ -7,7 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SocketIO.Typed.Adapters;
 using SocketIO.Typed.Adapters.Cluster;
+using Npgsql;
 using SocketIO.Typed.Client;
+using SocketIO.Typed.Postgres;
 using SocketIO.Typed.Redis;
 using SocketIO.Typed.Server;
 using StackExchange.Redis;
@@ -17,22 +19,24 @@ using Xunit.Abstractions;
 namespace SocketIO.Typed.Interop.Tests;
 
 /// <summary>
-/// A mixed cluster on one Redis: a Node node (the official socket.io 4.8.4 with the official
-/// <c>@socket.io/redis-adapter</c> 8.3.0, <c>node/cluster-node.mjs</c>) and a .NET node (our server with
-/// <see cref="SocketIORedisAdapter"/> and the same handlers), a client on each; every cluster operation is driven from
-/// each side and must reach the other.
+/// A mixed cluster on one broker: a Node node (the official socket.io 4.8.4 with the official adapter:
+/// <c>@socket.io/redis-adapter</c> 8.3.0, <c>@socket.io/redis-streams-adapter</c> 0.3.1 or
+/// <c>@socket.io/postgres-adapter</c> 0.5.0; <c>node/cluster-node.mjs</c>) and a .NET node (our server with
+/// <see cref="SocketIORedisAdapter"/>, <see cref="SocketIORedisStreamsAdapter"/> or <see cref="SocketIOPostgresAdapter"/>
+/// and the same handlers), a client on each; every cluster operation is driven from each side and must reach the other.
 /// </summary>
-public sealed class RedisClusterTests(ITestOutputHelper output)
+public sealed class ClusterTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
 
     [Theory]
     [InlineData("redis")]
     [InlineData("redis-streams")]
-    public async Task A_node_and_a_dotnet_node_on_one_redis_serve_one_set_of_clients(string adapter)
+    [InlineData("postgres")]
+    public async Task A_node_and_a_dotnet_node_on_one_broker_serve_one_set_of_clients(string adapter)
     {
         await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
-        (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        (IClusterBroker broker, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
 
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
@@ -87,7 +91,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     public async Task Node_s_emitter_and_ours_drive_both_nodes()
     {
         await using MixedCluster cluster = await MixedCluster.StartAsync(output);
-        (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        (IClusterBroker broker, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        var redis = (RedisServer)broker;
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
         await ann.AskAsync("join", "r");
@@ -137,10 +142,11 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     [Theory]
     [InlineData("redis")]
     [InlineData("redis-streams")]
+    [InlineData("postgres")]
     public async Task The_broker_restarts_local_clients_are_served_meanwhile_and_cluster_traffic_resumes(string adapter)
     {
         await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
-        (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        (IClusterBroker broker, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
         await using ClusterClient bea = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
@@ -149,7 +155,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
             await client.AskAsync("join", "r");
         }
 
-        await redis.StopAsync();
+        await broker.StopAsync();
 
         // Without the broker: the .NET node's own clients are still served; what could not go out is counted.
         await bob.Socket.EmitAsync("to-room", "r", "while down");
@@ -168,10 +174,10 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
 
         // A request to the other servers fails with an error, not a hang.
         SocketIOArguments fetched = await bob.AskAsync("fetch-safe", "r");
-        Assert.Contains("Redis", fetched.GetString(0), StringComparison.Ordinal);
+        Assert.Contains("unreachable", fetched.GetString(0), StringComparison.Ordinal);
 
         // The broker comes back on the same port: both nodes reconnect on their own and the cluster works again.
-        await redis.RestartAsync();
+        await broker.RestartAsync();
         using var deadline = new CancellationTokenSource(s_wait);
         string? received = null;
         for (int attempt = 0; received is null && !deadline.IsCancellationRequested; attempt++)
@@ -195,10 +201,11 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     [Theory]
     [InlineData("redis")]
     [InlineData("redis-streams")]
-    public async Task The_cluster_sample_and_its_node_twin_share_rooms_on_one_redis(string adapter)
+    [InlineData("postgres")]
+    public async Task The_cluster_sample_and_its_node_twin_share_rooms_on_one_broker(string adapter)
     {
-        await using RedisServer redis = await RedisServer.StartAsync();
-        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", adapter, "--connection", redis.Url]);
+        await using IClusterBroker broker = adapter == "postgres" ? await PostgresServer.StartAsync() : await RedisServer.StartAsync();
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", adapter, "--connection", broker.Url]);
         await node.StartAsync(0);
 
         int port = SampleProcesses.FreePort();
@@ -206,7 +213,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         {
             ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SIO_ADAPTER"] = adapter,
-            ["SIO_ADAPTER_CONNECTION"] = redis.Url,
+            ["SIO_ADAPTER_CONNECTION"] = broker.Url,
         });
         try
         {
@@ -220,7 +227,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
             _ = sample.StandardOutput.ReadToEndAsync();
             await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
             await using ClusterClient bob = await ClusterClient.ConnectAsync(new Uri($"http://127.0.0.1:{port}"), "dotnet");
-            Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
+            await CountUntilAsync(bob, 2);
             await ann.AskAsync("join", "r");
             await bob.AskAsync("join", "r");
             await bob.Socket.EmitAsync("to-room", "r", "from the sample");
@@ -245,8 +252,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         // (Garbage first, with .NET nodes only: the Node adapter 8.3 does not catch a message it cannot decode, and its
         // process ends. Ours log and count it.)
         await using RedisServer redis = await RedisServer.StartAsync();
-        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output);
-        await using DotNetClusterNode second = await DotNetClusterNode.StartAsync(redis.Configuration, output);
+        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis, output);
+        await using DotNetClusterNode second = await DotNetClusterNode.StartAsync(redis, output);
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
         await using ClusterClient cid = await ClusterClient.ConnectAsync(second.Url, "dotnet");
         IConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
@@ -304,10 +311,11 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     [Theory]
     [InlineData("redis")]
     [InlineData("redis-streams")]
+    [InlineData("postgres")]
     public async Task Room_changes_local_broadcasts_and_binary_server_side_events_started_on_the_dotnet_side(string adapter)
     {
         await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
-        (RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        (IClusterBroker broker, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
         await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
         await ann.AskAsync("join", "r");
@@ -348,6 +356,9 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     [InlineData("redis-streams", "polling")]
     [InlineData("redis-streams", "websocket")]
     [InlineData("redis-streams", "upgrade")]
+    [InlineData("postgres", "polling")]
+    [InlineData("postgres", "websocket")]
+    [InlineData("postgres", "upgrade")]
     public async Task The_official_javascript_client_on_each_node_sees_one_cluster(string adapter, string transport)
     {
         await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
@@ -394,8 +405,8 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     public async Task On_redis_streams_garbage_in_the_stream_and_on_the_channels_is_dropped_and_counted_and_a_dead_node_leaves_the_count()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
-        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis.Configuration, output, "redis-streams");
-        await using DotNetClusterNode second = await DotNetClusterNode.StartAsync(redis.Configuration, output, "redis-streams");
+        await using DotNetClusterNode dotnet = await DotNetClusterNode.StartAsync(redis, output, "redis-streams");
+        await using DotNetClusterNode second = await DotNetClusterNode.StartAsync(redis, output, "redis-streams");
         await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
         await using ClusterClient cid = await ClusterClient.ConnectAsync(second.Url, "dotnet");
         IConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
@@ -465,6 +476,103 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
     }
 
+    [Fact]
+    public async Task On_postgres_large_and_binary_messages_emitters_garbage_and_a_dead_node()
+    {
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, "postgres");
+        (IClusterBroker broker, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await ann.AskAsync("join", "r");
+        await bob.AskAsync("join", "r");
+
+        // Messages of 8000 bytes or more go through the attachments table, both ways.
+        string large = new('x', 20_000);
+        await bob.Socket.EmitAsync("to-room", "r", large);
+        Assert.Equal(large, await ann.NextRoomMessageAsync());
+        Assert.Equal(large, await bob.NextRoomMessageAsync());
+        await ann.Socket.EmitAsync("to-room", "r", large + "!");
+        Assert.Equal(large + "!", await bob.NextRoomMessageAsync());
+        Assert.Equal(large + "!", await ann.NextRoomMessageAsync());
+
+        await using (NpgsqlDataSource db = NpgsqlDataSource.Create(broker.Configuration))
+        {
+            // Ours: an event (text, binary, typed), a room for the room's sockets, a server-side event.
+            SocketIOClusterEmitter emitter = SocketIOPostgresEmitter.Create(db);
+            await emitter.To("r").EmitAsync("room-msg", "from our emitter");
+            Assert.Equal("from our emitter", await ann.NextRoomMessageAsync());
+            Assert.Equal("from our emitter", await bob.NextRoomMessageAsync());
+            await emitter.To("r").Except(ann.Id).EmitAsync("room-msg", new byte[] { 7, 8 });
+            Assert.Equal("bytes:0708", await bob.NextRoomMessageAsync());
+            await emitter.To("r").SocketsJoinAsync("vip");
+            string[] both = [.. new[] { ann.Id, bob.Id }.Order(StringComparer.Ordinal)];
+            await FetchUntilAsync(ann, "vip", both);
+            await emitter.ServerSideEmitAsync("note", 6);
+            Assert.Equal("note:6", await ann.NextRoomMessageAsync());
+            Assert.Equal("note:6", await bob.NextRoomMessageAsync());
+            var shape = new Shape(Guid.NewGuid(), "emitted", DateTimeOffset.UnixEpoch, Mood.Busy, Level.High, 3,
+                ["a"], new Dictionary<string, double> { ["w"] = 0.5 }, new Inner("n", [5, 6]), "Emitted");
+            await emitter.To("r").As<IProbeClient>().Relayed(shape);
+            Assert.EndsWith("bytes:0506", await ann.NextRelayedAsync(), StringComparison.Ordinal);
+            Assert.EndsWith("bytes:0506", await bob.NextRelayedAsync(), StringComparison.Ordinal);
+
+            // Node's emitter leaves the namespace out of its messages: this server takes it from the channel (Node's
+            // 0.5 servers drop such messages).
+            await RunNodeScriptAsync("pg-emit.mjs", broker.Url, "emit", "r", "room-msg", "\"from node's emitter\"");
+            Assert.Equal("from node's emitter", await bob.NextRoomMessageAsync());
+
+            // Garbage on the channel (with the emitter's uid, so that no server counts a stranger as a server for the
+            // heartbeat timeout): dropped and counted, and nobody goes down.
+            long before = dotnet.DroppedMessageCount;
+            long attachment;
+            await using (NpgsqlCommand insert = db.CreateCommand("INSERT INTO socket_io_attachments (payload) VALUES ($1) RETURNING id"))
+            {
+                insert.Parameters.Add(new NpgsqlParameter { Value = new byte[] { 0xc1, 0x00 } });
+                attachment = (long)(await insert.ExecuteScalarAsync())!;
+            }
+
+            foreach (string payload in (string[])["{not json", """{"type":99,"uid":"emitter","nsp":"/"}""", """{"uid":"emitter","type":3,"attachmentId":"999999"}""", "[1,2]",
+                "{\"uid\":\"emitter\",\"type\":3,\"attachmentId\":\"" + attachment + "\"}"])
+            {
+                await using NpgsqlCommand notify = db.CreateCommand("SELECT pg_notify('socket.io#/', $1)");
+                notify.Parameters.Add(new NpgsqlParameter { Value = payload });
+                await notify.ExecuteNonQueryAsync();
+            }
+
+            using (var counted = new CancellationTokenSource(s_wait))
+            {
+                while (dotnet.DroppedMessageCount < before + 5 && !counted.IsCancellationRequested)
+                {
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            }
+
+            Assert.Equal(before + 5, dotnet.DroppedMessageCount);
+            await bob.Socket.EmitAsync("to-room", "r", "still fine");
+            Assert.Equal("still fine", await ann.NextRoomMessageAsync());
+        }
+
+        // The Node node dies without a word: a request to the cluster meanwhile fails with a clear error, and the
+        // node leaves the count when its heartbeats stop (10 s).
+        await node.StopAsync();
+        Assert.Contains("timeout reached", (await bob.AskAsync("fetch-safe", "r")).GetString(0), StringComparison.Ordinal);
+        await CountUntilAsync(bob, 1);
+        Assert.Equal([bob.Id], Strings(await bob.AskAsync("fetch", "r")));
+    }
+
+    // Asks until the cluster counts this many servers (with heartbeats, servers meet over a few messages).
+    private static async Task CountUntilAsync(ClusterClient client, int expected)
+    {
+        using var deadline = new CancellationTokenSource(s_wait);
+        int count;
+        while ((count = (await client.AskAsync("count-servers")).GetInt32(0)) != expected && !deadline.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        Assert.Equal(expected, count);
+    }
+
     // Asks until the room holds exactly these sockets (or the wait is over): for requests whose effect nothing signals.
     private static async Task FetchUntilAsync(ClusterClient client, string room, string[] expected)
     {
@@ -478,7 +586,9 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         Assert.Equal(expected, got);
     }
 
-    private static async Task RunNodeEmitterAsync(string url, params string[] command)
+    private static Task RunNodeEmitterAsync(string url, params string[] command) => RunNodeScriptAsync("redis-emit.mjs", url, command);
+
+    private static async Task RunNodeScriptAsync(string script, string url, params string[] command)
     {
         var start = new System.Diagnostics.ProcessStartInfo(NodeClient.FindNode() ?? "node")
         {
@@ -487,7 +597,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in (string[])["redis-emit.mjs", "--connection", url, .. command])
+        foreach (string argument in (string[])[script, "--connection", url, .. command])
         {
             start.ArgumentList.Add(argument);
         }
@@ -502,24 +612,35 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     private static string[] Strings(SocketIOArguments answer) => [.. answer.GetElement(0).EnumerateArray().Select(static e => e.GetString()!)];
 
     /// <summary>A private Redis with the Node twin and one .NET node on it.</summary>
-    private sealed class MixedCluster(RedisServer redis, ProcessScenarioServer node, DotNetClusterNode dotnet) : IAsyncDisposable
+    private sealed class MixedCluster(IClusterBroker broker, ProcessScenarioServer node, DotNetClusterNode dotnet) : IAsyncDisposable
     {
         public static async Task<MixedCluster> StartAsync(ITestOutputHelper output, string adapter = "redis", bool recovery = false)
         {
-            RedisServer redis = await RedisServer.StartAsync();
-            var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", adapter, "--connection", redis.Url, .. (string[])(recovery ? ["--recovery"] : [])]);
+            IClusterBroker broker = adapter == "postgres" ? await PostgresServer.StartAsync() : await RedisServer.StartAsync();
+            var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", adapter, "--connection", broker.Url, .. (string[])(recovery ? ["--recovery"] : [])]);
             await node.StartAsync(0);
-            return new MixedCluster(redis, node, await DotNetClusterNode.StartAsync(redis.Configuration, output, adapter, recovery));
+            var cluster = new MixedCluster(broker, node, await DotNetClusterNode.StartAsync(broker, output, adapter, recovery));
+
+            // The servers know each other at once on Redis (subscriptions are counted); with heartbeats, once they met.
+            using var met = new CancellationTokenSource(s_wait);
+            while (await cluster.Dotnet.Adapter.GetServerCountAsync() != 2 && !met.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+
+            return cluster;
         }
 
-        public void Deconstruct(out RedisServer server, out ProcessScenarioServer nodeServer, out DotNetClusterNode dotnetNode) =>
-            (server, nodeServer, dotnetNode) = (redis, node, dotnet);
+        private DotNetClusterNode Dotnet => dotnet;
+
+        public void Deconstruct(out IClusterBroker server, out ProcessScenarioServer nodeServer, out DotNetClusterNode dotnetNode) =>
+            (server, nodeServer, dotnetNode) = (broker, node, dotnet);
 
         public async ValueTask DisposeAsync()
         {
             await dotnet.DisposeAsync();
             await node.DisposeAsync();
-            await redis.DisposeAsync();
+            await broker.DisposeAsync();
         }
     }
 
@@ -594,12 +715,12 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
     private sealed class DotNetClusterNode : IAsyncDisposable
     {
         private readonly WebApplication _app;
-        private readonly IConnectionMultiplexer _redis;
+        private readonly IAsyncDisposable _client;
 
-        private DotNetClusterNode(WebApplication app, IConnectionMultiplexer redis)
+        private DotNetClusterNode(WebApplication app, IAsyncDisposable client)
         {
             _app = app;
-            _redis = redis;
+            _client = client;
         }
 
         public SocketIOAdapter Adapter => _app.Services.GetRequiredService<SocketIOServer>().Sockets.Adapter;
@@ -622,23 +743,36 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
 
         public int Port => Url.Port;
 
-        public static async Task<DotNetClusterNode> StartAsync(string configuration, ITestOutputHelper output, string adapter = "redis", bool recovery = false)
+        public static async Task<DotNetClusterNode> StartAsync(IClusterBroker broker, ITestOutputHelper output, string adapter = "redis", bool recovery = false)
         {
-            IConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(configuration);
+            IAsyncDisposable client;
+            Func<ISocketIOAdapterHost, SocketIOAdapter> factory;
+            if (adapter == "postgres")
+            {
+                NpgsqlDataSource db = NpgsqlDataSource.Create(broker.Configuration);
+                (client, factory) = (db, SocketIOPostgresAdapter.Factory(db, new SocketIOPostgresAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) }));
+            }
+            else
+            {
+                IConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(broker.Configuration);
+                client = redis;
+                factory = adapter == "redis"
+                    ? SocketIORedisAdapter.Factory(redis, new SocketIORedisAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) })
+                    : SocketIORedisStreamsAdapter.Factory(redis, new SocketIORedisStreamsAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) });
+            }
+
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(new TestOutputLoggerProvider(output));
             builder.Services.AddSocketIO(o =>
             {
-                o.AdapterFactory = adapter == "redis"
-                    ? SocketIORedisAdapter.Factory(redis, new SocketIORedisAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) })
-                    : SocketIORedisStreamsAdapter.Factory(redis, new SocketIORedisStreamsAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) });
+                o.AdapterFactory = factory;
                 o.ConnectionStateRecovery = recovery ? new ConnectionStateRecoveryOptions() : null;
             });
             WebApplication app = builder.Build();
             SocketIOServer io = app.MapSocketIO();
-            var node = new DotNetClusterNode(app, redis);
+            var node = new DotNetClusterNode(app, client);
             io.OnConnection(socket =>
             {
                 _ = socket.EmitAsync("welcome", new JsonObject { ["server"] = "dotnet", ["port"] = node.Port, ["recovered"] = socket.Recovered });
@@ -669,7 +803,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
                         IReadOnlyList<SocketIORemoteSocket> sockets = await io.In(context.Arguments.GetString(0)!).FetchSocketsAsync();
                         await context.AckAsync(sockets.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     }
-                    catch (SocketIOClusterException e)
+                    catch (Exception e) when (e is SocketIOClusterException or TimeoutException)
                     {
                         await context.AckAsync(e.Message);
                     }
@@ -726,7 +860,7 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         public async ValueTask DisposeAsync()
         {
             await _app.DisposeAsync();
-            await _redis.DisposeAsync();
+            await _client.DisposeAsync();
         }
     }
 }
