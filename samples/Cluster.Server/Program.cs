@@ -4,7 +4,8 @@
 //
 // SIO_ADAPTER: redis (Node's @socket.io/redis-adapter 8.3 wire format), redis-streams (@socket.io/redis-streams-adapter
 // 0.3, with connection state recovery across the cluster) or postgres (@socket.io/postgres-adapter 0.5; the connection
-// is a URL, postgres://user:password@host:port/database, and the attachments table is created when missing).
+// is a URL, postgres://user:password@host:port/database, and the attachments table is created when missing) or rabbitmq
+// (amqp://user:password@host:port/; .NET servers only: Node has no RabbitMQ adapter).
 //
 // Start two (or more, with Node nodes beside them: tests/SocketIO.Typed.Interop.Tests/node/cluster-node.mjs is the
 // Node twin) on one Redis, and clients connected to different nodes see one server. On "/":
@@ -25,7 +26,9 @@ using System.Text.Json.Nodes;
 using SocketIO.Typed;
 using SocketIO.Typed.Adapters;
 using Npgsql;
+using RabbitMQ.Client;
 using SocketIO.Typed.Postgres;
+using SocketIO.Typed.RabbitMQ;
 using SocketIO.Typed.Redis;
 using SocketIO.Typed.Server;
 using StackExchange.Redis;
@@ -41,7 +44,8 @@ Func<ISocketIOAdapterHost, SocketIOAdapter> adapterFactory = adapter switch
     "redis" => SocketIORedisAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(RedisConfiguration(connection))),
     "redis-streams" => SocketIORedisStreamsAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(RedisConfiguration(connection))),
     "postgres" => await PostgresAsync(connection),
-    _ => throw new InvalidOperationException($"SIO_ADAPTER={adapter} is not available yet: use redis, redis-streams or postgres."),
+    "rabbitmq" => SocketIORabbitMQAdapter.Factory(await new ConnectionFactory { Uri = new Uri(connection) }.CreateConnectionAsync()),
+    _ => throw new InvalidOperationException($"SIO_ADAPTER={adapter} is not one of redis, redis-streams, postgres, rabbitmq."),
 };
 builder.Services.AddSocketIO(options =>
 {

@@ -9,7 +9,9 @@ using SocketIO.Typed.Adapters;
 using SocketIO.Typed.Adapters.Cluster;
 using Npgsql;
 using SocketIO.Typed.Client;
+using RabbitMQ.Client;
 using SocketIO.Typed.Postgres;
+using SocketIO.Typed.RabbitMQ;
 using SocketIO.Typed.Redis;
 using SocketIO.Typed.Server;
 using StackExchange.Redis;
@@ -477,6 +479,43 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task On_redis_streams_our_emitter_drives_both_nodes()
+    {
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, "redis-streams");
+        (IClusterBroker broker, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await ann.AskAsync("join", "r");
+        await bob.AskAsync("join", "r");
+        IConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(broker.Configuration);
+        await using (connection)
+        {
+            SocketIOClusterEmitter emitter = SocketIORedisStreamsEmitter.Create(connection);
+            await emitter.To("r").EmitAsync("room-msg", "from our emitter");
+            Assert.Equal("from our emitter", await ann.NextRoomMessageAsync());
+            Assert.Equal("from our emitter", await bob.NextRoomMessageAsync());
+            await emitter.To("r").Except(ann.Id).EmitAsync("room-msg", new byte[] { 7, 8 });
+            Assert.Equal("bytes:0708", await bob.NextRoomMessageAsync());
+            string[] both = [.. new[] { ann.Id, bob.Id }.Order(StringComparer.Ordinal)];
+            await emitter.To("r").SocketsJoinAsync("vip");
+            await FetchUntilAsync(ann, "vip", both);
+            await emitter.To("vip").SocketsLeaveAsync("vip");
+            await FetchUntilAsync(bob, "vip", []);
+            await emitter.ServerSideEmitAsync("note", 6);
+            Assert.Equal("note:6", await ann.NextRoomMessageAsync());
+            Assert.Equal("note:6", await bob.NextRoomMessageAsync());
+            var shape = new Shape(Guid.NewGuid(), "emitted", DateTimeOffset.UnixEpoch, Mood.Busy, Level.High, 3,
+                ["a"], new Dictionary<string, double> { ["w"] = 0.5 }, new Inner("n", [5, 6]), "Emitted");
+            await emitter.To("r").As<IProbeClient>().Relayed(shape);
+            Assert.EndsWith("bytes:0506", await ann.NextRelayedAsync(), StringComparison.Ordinal);
+            Assert.EndsWith("bytes:0506", await bob.NextRelayedAsync(), StringComparison.Ordinal);
+            await emitter.In("r").DisconnectSocketsAsync();
+            Assert.Equal("io server disconnect", await ann.DisconnectedAsync());
+            Assert.Equal("io server disconnect", await bob.DisconnectedAsync());
+        }
+    }
+
+    [Fact]
     public async Task On_postgres_large_and_binary_messages_emitters_garbage_and_a_dead_node()
     {
         await using MixedCluster cluster = await MixedCluster.StartAsync(output, "postgres");
@@ -559,6 +598,174 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await CountUntilAsync(bob, 1);
         Assert.Equal([bob.Id], Strings(await bob.AskAsync("fetch", "r")));
     }
+
+    [Fact]
+    public async Task On_rabbitmq_two_dotnet_nodes_serve_one_set_of_clients_and_an_emitter_reaches_both()
+    {
+        // Node has no RabbitMQ adapter: two .NET nodes.
+        await using RabbitMQServer rabbit = await RabbitMQServer.StartAsync();
+        await using DotNetClusterNode first = await DotNetClusterNode.StartAsync(rabbit, output, "rabbitmq");
+        await using DotNetClusterNode second = await DotNetClusterNode.StartAsync(rabbit, output, "rabbitmq");
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(first.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(second.Url, "dotnet");
+        await CountUntilAsync(ann, 2);
+        await CountUntilAsync(bob, 2);
+        Assert.Equal("r", (await ann.AskAsync("join", "r")).GetString(0));
+        Assert.Equal("r", (await bob.AskAsync("join", "r")).GetString(0));
+
+        await ann.Socket.EmitAsync("to-room", "r", "from the first");
+        Assert.Equal("from the first", await bob.NextRoomMessageAsync());
+        Assert.Equal("from the first", await ann.NextRoomMessageAsync());
+        await bob.Socket.EmitAsync("to-room", "r", new byte[] { 1, 2, 3 });
+        Assert.Equal("bytes:010203", await ann.NextRoomMessageAsync());
+        Assert.Equal("bytes:010203", await bob.NextRoomMessageAsync());
+
+        string[] both = [.. new[] { ann.Id, bob.Id }.Order(StringComparer.Ordinal)];
+        Assert.Equal(both, Strings(await ann.AskAsync("fetch", "r")));
+        Assert.Equal(both, Strings(await bob.AskAsync("fetch", "r")));
+        Assert.Equal(second.Port, Assert.Single((await ann.AskAsync("ask-servers", 7)).GetElement(0).EnumerateArray()).GetProperty("port").GetInt32());
+        Assert.Equal(first.Port, Assert.Single((await bob.AskAsync("ask-servers", 8)).GetElement(0).EnumerateArray()).GetProperty("port").GetInt32());
+        Assert.Equal("bytes:0102", Assert.Single((await bob.AskAsync("ask-servers-bytes")).GetElement(0).EnumerateArray()).GetProperty("x").GetString());
+        Assert.Equal(["ann:3", "bob:3"], Strings(await ann.AskAsync("broadcast-ack", "r", 3)).Order(StringComparer.Ordinal));
+        SocketIOArguments complete = await bob.AskAsync("broadcast-ack-complete", "r", false);
+        Assert.True(complete.GetBoolean(0));
+        Assert.Equal(2, complete.GetInt32(1));
+        Assert.True((await bob.AskAsync("sockets-join", "r", "vip")).GetBoolean(0));
+        await FetchUntilAsync(ann, "vip", both);
+        Assert.True((await ann.AskAsync("sockets-leave", "r", "vip")).GetBoolean(0));
+        await FetchUntilAsync(bob, "vip", []);
+
+        IConnection connection = await RabbitAsync(rabbit);
+        await using (connection)
+        {
+            SocketIOClusterEmitter emitter = SocketIORabbitMQEmitter.Create(connection);
+            await emitter.To("r").EmitAsync("room-msg", "from our emitter");
+            Assert.Equal("from our emitter", await ann.NextRoomMessageAsync());
+            Assert.Equal("from our emitter", await bob.NextRoomMessageAsync());
+            await emitter.ServerSideEmitAsync("note", 6);
+            Assert.Equal("note:6", await ann.NextRoomMessageAsync());
+            Assert.Equal("note:6", await bob.NextRoomMessageAsync());
+            var shape = new Shape(Guid.NewGuid(), "emitted", DateTimeOffset.UnixEpoch, Mood.Busy, Level.High, 3,
+                ["a"], new Dictionary<string, double> { ["w"] = 0.5 }, new Inner("n", [5, 6]), "Emitted");
+            await emitter.To("r").As<IProbeClient>().Relayed(shape);
+            Assert.EndsWith("bytes:0506", await ann.NextRelayedAsync(), StringComparison.Ordinal);
+            Assert.EndsWith("bytes:0506", await bob.NextRelayedAsync(), StringComparison.Ordinal);
+
+            // An emitter is not a server: it is not counted.
+            Assert.Equal(2, (await ann.AskAsync("count-servers")).GetInt32(0));
+        }
+
+        await ann.Socket.EmitAsync("kick-room", "r");
+        Assert.Equal("io server disconnect", await ann.DisconnectedAsync());
+        Assert.Equal("io server disconnect", await bob.DisconnectedAsync());
+    }
+
+    [Fact]
+    public async Task On_rabbitmq_the_broker_restarts_garbage_is_dropped_and_a_node_that_dies_leaves_the_count()
+    {
+        await using RabbitMQServer rabbit = await RabbitMQServer.StartAsync();
+        await using DotNetClusterNode first = await DotNetClusterNode.StartAsync(rabbit, output, "rabbitmq");
+        await using DotNetClusterNode second = await DotNetClusterNode.StartAsync(rabbit, output, "rabbitmq");
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(first.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(second.Url, "dotnet");
+        await using ClusterClient bea = await ClusterClient.ConnectAsync(second.Url, "dotnet");
+        await CountUntilAsync(bob, 2);
+        foreach (ClusterClient client in (ClusterClient[])[ann, bob, bea])
+        {
+            await client.AskAsync("join", "r");
+        }
+
+        // Garbage on the namespace's exchange: dropped and counted by both, nobody goes down.
+        IConnection connection = await RabbitAsync(rabbit);
+        await using (connection)
+        {
+            await using IChannel channel = await connection.CreateChannelAsync();
+            byte[][] garbage = [[0xc1], [0x84, 0xa1], "{not msgpack"u8.ToArray(), [0x83, 0xa4, .. "type"u8, 0x63, 0xa3, .. "uid"u8, 0xa1, (byte)'x', 0xa3, .. "nsp"u8, 0xa1, (byte)'/']];
+            foreach (byte[] bytes in garbage)
+            {
+                await channel.BasicPublishAsync("socket.io#/", string.Empty, bytes);
+            }
+        }
+
+        using (var counted = new CancellationTokenSource(s_wait))
+        {
+            while ((first.DroppedMessageCount < 4 || second.DroppedMessageCount < 4) && !counted.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }
+
+        Assert.Equal(4, first.DroppedMessageCount);
+        Assert.Equal(4, second.DroppedMessageCount);
+
+        // The broker goes away: local clients are served, what could not go out is counted, requests fail clearly.
+        await rabbit.StopAsync();
+        await bob.Socket.EmitAsync("to-room", "r", "while down");
+        Assert.Equal("while down", await bob.NextRoomMessageAsync());
+        Assert.Equal("while down", await bea.NextRoomMessageAsync());
+        using (var failed = new CancellationTokenSource(s_wait))
+        {
+            while (second.PublishFailureCount == 0 && !failed.IsCancellationRequested)
+            {
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+
+        Assert.True(second.PublishFailureCount >= 1);
+        Assert.Contains("unreachable", (await bob.AskAsync("fetch-safe", "r")).GetString(0), StringComparison.Ordinal);
+
+        // It comes back on the same port: the client library recovers the connection, the queues and their bindings.
+        await rabbit.RestartAsync();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            string? received = null;
+            for (int attempt = 0; received is null && !deadline.IsCancellationRequested; attempt++)
+            {
+                await bob.Socket.EmitAsync("to-room", "r", "after " + attempt);
+                received = await ann.TryNextRoomMessageAsync(TimeSpan.FromMilliseconds(500));
+            }
+
+            Assert.StartsWith("after", received);
+        }
+
+        await CountUntilAsync(ann, 2);
+
+        // A third node, the sample as a process, joins; then it dies without a word: a request meanwhile fails with a
+        // timeout error, and it leaves the count when its heartbeats stop.
+        int port = SampleProcesses.FreePort();
+        using System.Diagnostics.Process sample = SampleProcesses.StartSample("Cluster.Server", new Dictionary<string, string>
+        {
+            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SIO_ADAPTER"] = "rabbitmq",
+            ["SIO_ADAPTER_CONNECTION"] = rabbit.Url,
+        });
+        try
+        {
+            string? line;
+            while ((line = await sample.StandardOutput.ReadLineAsync().WaitAsync(s_wait)) is not null && !line.Contains("Cluster.Server: listening", StringComparison.Ordinal))
+            {
+                output.WriteLine("[sample] " + line);
+            }
+
+            _ = sample.StandardOutput.ReadToEndAsync();
+            await using ClusterClient cid = await ClusterClient.ConnectAsync(new Uri($"http://127.0.0.1:{port}"), "dotnet");
+            await CountUntilAsync(ann, 3);
+            await cid.AskAsync("join", "r");
+            await cid.Socket.EmitAsync("to-room", "r", "from the sample");
+            Assert.Equal("from the sample", await ann.NextRoomMessageAsync());
+        }
+        finally
+        {
+            sample.Kill(entireProcessTree: true);
+            await sample.WaitForExitAsync();
+        }
+
+        Assert.Contains("timeout reached", (await ann.AskAsync("fetch-safe", "r")).GetString(0), StringComparison.Ordinal);
+        await CountUntilAsync(ann, 2);
+    }
+
+    private static Task<IConnection> RabbitAsync(IClusterBroker broker) =>
+        new ConnectionFactory { Uri = new Uri(broker.Configuration), NetworkRecoveryInterval = TimeSpan.FromSeconds(1) }.CreateConnectionAsync();
 
     // Asks until the cluster counts this many servers (with heartbeats, servers meet over a few messages).
     private static async Task CountUntilAsync(ClusterClient client, int expected)
@@ -752,6 +959,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 NpgsqlDataSource db = NpgsqlDataSource.Create(broker.Configuration);
                 (client, factory) = (db, SocketIOPostgresAdapter.Factory(db, new SocketIOPostgresAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) }));
             }
+            else if (adapter == "rabbitmq")
+            {
+                IConnection rabbit = await RabbitAsync(broker);
+                (client, factory) = (rabbit, SocketIORabbitMQAdapter.Factory(rabbit, new SocketIORabbitMQAdapterOptions { RequestsTimeout = TimeSpan.FromSeconds(3) }));
+            }
             else
             {
                 IConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(broker.Configuration);
@@ -847,7 +1059,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
                         : JsonNode.Parse(r.Arguments.GetRawJson(0).Span))]));
                 });
             });
-            io.OnServerSideEvent("ping-server", context => context.AckAsync(new JsonObject { ["port"] = node.Port, ["x"] = context.Arguments.GetInt32(0) }));
+            io.OnServerSideEvent("ping-server", context => context.AckAsync(new JsonObject
+            {
+                ["port"] = node.Port,
+                ["x"] = context.Arguments.Attachments.Count > 0 ? "bytes:" + Convert.ToHexString(context.Arguments.Attachments[0].Span) : context.Arguments.GetInt32(0),
+            }));
             io.OnServerSideEvent("note", context => io.Sockets.Local.To("r").EmitAsync("room-msg", "note:" + context.Arguments.GetInt32(0)));
             await app.StartAsync();
             return node;
