@@ -41,8 +41,8 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port));
 Func<ISocketIOAdapterHost, SocketIOAdapter> adapterFactory = adapter switch
 {
-    "redis" => SocketIORedisAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(RedisConfiguration(connection))),
-    "redis-streams" => SocketIORedisStreamsAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(RedisConfiguration(connection))),
+    "redis" => SocketIORedisAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(SampleBrokers.RedisConfiguration(connection))),
+    "redis-streams" => SocketIORedisStreamsAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(SampleBrokers.RedisConfiguration(connection))),
     "postgres" => await PostgresAsync(connection),
     "rabbitmq" => SocketIORabbitMQAdapter.Factory(await new ConnectionFactory { Uri = new Uri(connection) }.CreateConnectionAsync()),
     _ => throw new InvalidOperationException($"SIO_ADAPTER={adapter} is not one of redis, redis-streams, postgres, rabbitmq."),
@@ -92,46 +92,10 @@ await app.StartAsync();
 Console.WriteLine($"Cluster.Server: listening on http://127.0.0.1:{port} ({adapter} at {connection})");
 await app.WaitForShutdownAsync();
 
-// postgres://[user[:password]@]host[:port][/database] -> an Npgsql data source, with the attachments table Node's
-// adapter needs (its README tells users to create it).
+// An Npgsql data source, with the attachments table Node's adapter needs (its README tells users to create it).
 static async Task<Func<ISocketIOAdapterHost, SocketIOAdapter>> PostgresAsync(string url)
 {
-    var uri = new Uri(url);
-    var builder = new NpgsqlConnectionStringBuilder
-    {
-        Host = uri.Host,
-        Port = uri.Port > 0 ? uri.Port : 5432,
-        Database = uri.AbsolutePath.Length > 1 ? Uri.UnescapeDataString(uri.AbsolutePath[1..]) : "postgres",
-    };
-    if (uri.UserInfo.Length > 0)
-    {
-        string[] parts = uri.UserInfo.Split(':', 2);
-        builder.Username = Uri.UnescapeDataString(parts[0]);
-        builder.Password = parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : null;
-    }
-
-    NpgsqlDataSource db = NpgsqlDataSource.Create(builder.ConnectionString);
+    NpgsqlDataSource db = NpgsqlDataSource.Create(SampleBrokers.PostgresConnectionString(url));
     await SocketIOPostgresAdapter.CreateAttachmentsTableAsync(db);
     return SocketIOPostgresAdapter.Factory(db);
-}
-
-// redis://[user:password@]host:port[/db] -> a StackExchange.Redis configuration.
-static string RedisConfiguration(string url)
-{
-    var uri = new Uri(url);
-    var options = new ConfigurationOptions { AbortOnConnectFail = false };
-    options.EndPoints.Add(uri.Host, uri.Port > 0 ? uri.Port : 6379);
-    if (uri.UserInfo.Length > 0)
-    {
-        string[] parts = uri.UserInfo.Split(':', 2);
-        options.User = parts.Length == 2 && parts[0].Length > 0 ? Uri.UnescapeDataString(parts[0]) : null;
-        options.Password = Uri.UnescapeDataString(parts[^1]);
-    }
-
-    if (uri.AbsolutePath.Length > 1 && int.TryParse(uri.AbsolutePath[1..], CultureInfo.InvariantCulture, out int database))
-    {
-        options.DefaultDatabase = database;
-    }
-
-    return options.ToString(includePassword: true);
 }

@@ -478,6 +478,38 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
     }
 
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("redis-streams")]
+    [InlineData("postgres")]
+    public async Task The_emitter_sample_a_console_app_reaches_both_nodes(string adapter)
+    {
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
+        (IClusterBroker broker, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await ann.AskAsync("join", "r");
+        await bob.AskAsync("join", "r");
+
+        using System.Diagnostics.Process emitter = SampleProcesses.StartSample("Cluster.Emitter", new Dictionary<string, string>
+        {
+            ["SIO_ADAPTER"] = adapter,
+            ["SIO_ADAPTER_CONNECTION"] = broker.Url,
+        }, "r", "hello from a console app");
+        Task<string> errors = emitter.StandardError.ReadToEndAsync();
+        string printed = await emitter.StandardOutput.ReadToEndAsync().WaitAsync(s_wait);
+        await emitter.WaitForExitAsync().WaitAsync(s_wait);
+        Assert.True(emitter.ExitCode == 0, printed + await errors);
+
+        // The chat contract's notice (typed), an untyped event, and a server-side event each server turns into a message.
+        string[] expected = ["hello from a console app", "note:hello from a console app", "notice:hello from a console app"];
+        foreach (ClusterClient client in (ClusterClient[])[ann, bob])
+        {
+            string[] got = [await client.NextRoomMessageAsync(), await client.NextRoomMessageAsync(), await client.NextRoomMessageAsync()];
+            Assert.Equal(expected.Order(StringComparer.Ordinal), got.Order(StringComparer.Ordinal));
+        }
+    }
+
     [Fact]
     public async Task On_redis_streams_our_emitter_drives_both_nodes()
     {
@@ -873,6 +905,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 _roomMessages.Writer.TryWrite(text);
             });
             Socket.On("question", context => context.AckAsync(name + ":" + context.Arguments.GetInt32(0)));
+            Socket.On("notice", context => _roomMessages.Writer.TryWrite("notice:" + context.Arguments.GetString(0)));
             Socket.On("relayed", context =>
             {
                 SocketIOArguments args = context.Arguments;
@@ -1064,7 +1097,12 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 ["port"] = node.Port,
                 ["x"] = context.Arguments.Attachments.Count > 0 ? "bytes:" + Convert.ToHexString(context.Arguments.Attachments[0].Span) : context.Arguments.GetInt32(0),
             }));
-            io.OnServerSideEvent("note", context => io.Sockets.Local.To("r").EmitAsync("room-msg", "note:" + context.Arguments.GetInt32(0)));
+            io.OnServerSideEvent("note", context =>
+            {
+                // As the Node twin's "note:" + x: a string as it is, a number as its text.
+                JsonElement x = context.Arguments.GetElement(0);
+                return io.Sockets.Local.To("r").EmitAsync("room-msg", "note:" + (x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetRawText()));
+            });
             await app.StartAsync();
             return node;
         }

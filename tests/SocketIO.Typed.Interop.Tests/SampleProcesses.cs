@@ -27,10 +27,15 @@ internal static class SampleProcesses
     }
 
     /// <summary>Starts <c>dotnet sample.dll</c> with its output redirected and the given environment.</summary>
-    public static Process StartSample(string sample, IReadOnlyDictionary<string, string> environment)
+    public static Process StartSample(string sample, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(SampleDll(sample));
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (KeyValuePair<string, string> variable in environment)
         {
             start.Environment[variable.Key] = variable.Value;
