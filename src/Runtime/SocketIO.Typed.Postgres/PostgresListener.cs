@@ -17,7 +17,6 @@ internal sealed partial class PostgresListener
     private readonly NpgsqlDataSource _dataSource;
     private readonly ConcurrentDictionary<string, SocketIOPostgresAdapter> _adapters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _listening = new(StringComparer.Ordinal);
-    private readonly Channel<(string Channel, string Payload)> _notifications = Channel.CreateUnbounded<(string, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _gate = new();
     private CancellationTokenSource? _stop;
     private Task? _loops;
@@ -36,15 +35,20 @@ internal sealed partial class PostgresListener
     /// <summary>Adds a namespace's adapter and waits until its channel is listened to (at most the requests timeout).</summary>
     public async ValueTask RegisterAsync(SocketIOPostgresAdapter adapter, string channel)
     {
-        TaskCompletionSource listening = _listening.GetOrAdd(channel, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        _adapters[channel] = adapter;
+        TaskCompletionSource listening;
         lock (_gate)
         {
+            // Added under the lock, before listening is (re)started: an adapter leaving at the same time cannot stop
+            // the listening this one counts on.
+            listening = _listening.GetOrAdd(channel, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            _adapters[channel] = adapter;
             _logger ??= adapter.Host.Logger;
             if (_stop is null)
             {
+                // A queue of its own per start: what a stopped listener left behind is not replayed.
+                var notifications = Channel.CreateUnbounded<(string Channel, string Payload)>(new UnboundedChannelOptions { SingleReader = true });
                 _stop = new CancellationTokenSource();
-                _loops = Task.WhenAll(ListenAsync(_stop.Token), HandleAsync(_stop.Token), CleanUpAsync(adapter.Host.TimeProvider, _stop.Token));
+                _loops = Task.WhenAll(ListenAsync(notifications.Writer, _stop.Token), HandleAsync(notifications.Reader, _stop.Token), CleanUpAsync(adapter.Host.TimeProvider, _stop.Token));
             }
         }
 
@@ -61,17 +65,19 @@ internal sealed partial class PostgresListener
     /// <summary>Removes an adapter; the last one stops listening.</summary>
     public async ValueTask UnregisterAsync(SocketIOPostgresAdapter adapter, string channel)
     {
-        _adapters.TryRemove(new KeyValuePair<string, SocketIOPostgresAdapter>(channel, adapter));
         Task? loops = null;
+        CancellationTokenSource? stop = null;
         lock (_gate)
         {
+            _adapters.TryRemove(new KeyValuePair<string, SocketIOPostgresAdapter>(channel, adapter));
+            _listening.TryRemove(channel, out _);
             if (_adapters.IsEmpty && _stop is not null)
             {
-                _stop.Cancel();
+                stop = _stop;
+                stop.Cancel();
                 loops = _loops;
                 _stop = null;
                 _loops = null;
-                _listening.Clear();
             }
         }
 
@@ -79,9 +85,11 @@ internal sealed partial class PostgresListener
         {
             await loops.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+
+        stop?.Dispose();
     }
 
-    private async Task ListenAsync(CancellationToken cancellationToken)
+    private async Task ListenAsync(ChannelWriter<(string Channel, string Payload)> notifications, CancellationToken cancellationToken)
     {
         TimeSpan backoff = TimeSpan.FromMilliseconds(200);
         bool failing = false;
@@ -90,7 +98,7 @@ internal sealed partial class PostgresListener
             try
             {
                 await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                connection.Notification += (_, e) => _notifications.Writer.TryWrite((e.Channel, e.Payload));
+                connection.Notification += (_, e) => notifications.TryWrite((e.Channel, e.Payload));
                 var listened = new HashSet<string>(StringComparer.Ordinal);
                 while (!cancellationToken.IsCancellationRequested)
                 {
@@ -148,11 +156,11 @@ internal sealed partial class PostgresListener
         }
     }
 
-    private async Task HandleAsync(CancellationToken cancellationToken)
+    private async Task HandleAsync(ChannelReader<(string Channel, string Payload)> notifications, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach ((string channel, string payload) in _notifications.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach ((string channel, string payload) in notifications.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (!_adapters.TryGetValue(channel, out SocketIOPostgresAdapter? adapter))
                 {
@@ -180,7 +188,16 @@ internal sealed partial class PostgresListener
 
                 if (message is not null)
                 {
-                    await adapter.OnNotificationAsync(message).ConfigureAwait(false);
+                    try
+                    {
+                        await adapter.OnNotificationAsync(message).ConfigureAwait(false);
+                    }
+#pragma warning disable CA1031 // the adapter counts and drops what it cannot read; one notification must not stop the others
+                    catch (Exception e)
+#pragma warning restore CA1031
+                    {
+                        adapter.Dropped(e);
+                    }
                 }
             }
         }

@@ -71,8 +71,9 @@ public sealed class SocketIOPostgresAdapter : SocketIOClusterAdapterWithHeartbea
     /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
-        await base.DisposeAsync().ConfigureAwait(false);
+        // Deaf first, then goodbye: a server that answered after its goodbye would be counted again by the others.
         await _listener.UnregisterAsync(this, _channel).ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -48,13 +48,25 @@ public sealed class SocketIORabbitMQAdapter : SocketIOClusterAdapterWithHeartbea
     public override async ValueTask InitAsync(CancellationToken cancellationToken = default)
     {
         IChannel channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.ExchangeDeclareAsync(_exchange, ExchangeType.Fanout, durable: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.QueueDeclareAsync(_queue, durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.QueueBindAsync(_queue, _exchange, string.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += OnReceivedAsync;
-        await channel.BasicConsumeAsync(_queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
-        _channel = channel;
+        try
+        {
+            await channel.ExchangeDeclareAsync(_exchange, ExchangeType.Fanout, durable: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.QueueDeclareAsync(_queue, durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.QueueBindAsync(_queue, _exchange, string.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+            // Publishing works before the first message arrives: a request received at once is answered.
+            _channel = channel;
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += OnReceivedAsync;
+            await channel.BasicConsumeAsync(_queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _channel = null;
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         await base.InitAsync(cancellationToken).ConfigureAwait(false);
     }
 

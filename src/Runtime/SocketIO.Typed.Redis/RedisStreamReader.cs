@@ -32,12 +32,18 @@ internal sealed partial class RedisStreamReader
     /// <summary>The id of the last entry read (or the stream's last entry when reading started): entries up to it were handed over.</summary>
     public string Position => Volatile.Read(ref _position);
 
-    /// <summary>Adds a namespace's adapter; the first one starts reading (from the stream's current end).</summary>
+    /// <summary>
+    /// Adds a namespace's adapter; the first one starts reading (from the stream's current end). Waits for the start
+    /// at most the requests timeout: when Redis cannot be reached, reading starts as soon as it can.
+    /// </summary>
     public async ValueTask RegisterAsync(SocketIORedisStreamsAdapter adapter)
     {
         Task<string> start;
         lock (_gate)
         {
+            // Added under the lock, before the reading is (re)started: an adapter leaving at the same time cannot
+            // stop a reader this one counts on.
+            _adapters[adapter.Host.Name] = adapter;
             _logger ??= adapter.Host.Logger;
             if (_start is null)
             {
@@ -49,20 +55,30 @@ internal sealed partial class RedisStreamReader
             start = _start;
         }
 
-        await start.ConfigureAwait(false);
-        _adapters[adapter.Host.Name] = adapter;
+        try
+        {
+            await start.WaitAsync(Options.RequestsTimeout, adapter.Host.TimeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new SocketIOClusterException($"The stream {Options.StreamName} could not be read yet (Redis unreachable); reading starts as soon as it can.", e);
+        }
+
+        adapter.AdvanceReadUpTo(Position);
     }
 
     /// <summary>Removes an adapter; the last one stops the reading.</summary>
     public async ValueTask UnregisterAsync(SocketIORedisStreamsAdapter adapter)
     {
-        _adapters.TryRemove(new KeyValuePair<string, SocketIORedisStreamsAdapter>(adapter.Host.Name, adapter));
         Task? loop = null;
+        CancellationTokenSource? stop = null;
         lock (_gate)
         {
+            _adapters.TryRemove(new KeyValuePair<string, SocketIORedisStreamsAdapter>(adapter.Host.Name, adapter));
             if (_adapters.IsEmpty && _stop is not null)
             {
-                _stop.Cancel();
+                stop = _stop;
+                stop.Cancel();
                 loop = _loop;
                 _stop = null;
                 _start = null;
@@ -74,38 +90,57 @@ internal sealed partial class RedisStreamReader
         {
             await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+
+        stop?.Dispose();
     }
 
-    // The stream's last entry: reading starts after it. When Redis cannot be reached, from whatever comes first.
+    // The stream's last entry: reading starts after it. While Redis cannot be reached, asked again with backoff (a
+    // start at "$" would skip what is added between two reads, and recovery would not know what was read).
     private async Task<string> FindEndAsync(CancellationToken cancellationToken)
     {
-        try
+        TimeSpan backoff = TimeSpan.FromMilliseconds(100);
+        bool failing = false;
+        while (true)
         {
-            StreamEntry[] last = await _redis.GetDatabase().StreamRangeAsync(Options.StreamName, "-", "+", 1, Order.Descending).WaitAsync(cancellationToken).ConfigureAwait(false);
-            string end = last.Length > 0 ? last[0].Id.ToString() : "0-0";
-            Volatile.Write(ref _position, end);
-            return end;
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            LogReadFailed(_logger!, e, Options.StreamName);
-            return "$";
+            try
+            {
+                StreamEntry[] last = await _redis.GetDatabase().StreamRangeAsync(Options.StreamName, "-", "+", 1, Order.Descending).WaitAsync(cancellationToken).ConfigureAwait(false);
+                string end = last.Length > 0 ? last[0].Id.ToString() : "0-0";
+                Volatile.Write(ref _position, end);
+                foreach (SocketIORedisStreamsAdapter adapter in _adapters.Values)
+                {
+                    adapter.AdvanceReadUpTo(end);
+                }
+
+                return end;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                if (!failing)
+                {
+                    failing = true;
+                    LogReadFailed(_logger!, e, Options.StreamName);
+                }
+
+                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
         }
     }
 
     private async Task RunAsync(Task<string> start, CancellationToken cancellationToken)
     {
-        string from = await start.ConfigureAwait(false);
-        ConfigurationOptions configuration = ConfigurationOptions.Parse(_redis.Configuration);
-        configuration.AbortOnConnectFail = false;
-        int blockMs = (int)Math.Clamp(Options.BlockTime.TotalMilliseconds, 10, 60_000);
-        configuration.AsyncTimeout = Math.Max(configuration.AsyncTimeout, blockMs * 2 + 5_000);
-        configuration.SyncTimeout = Math.Max(configuration.SyncTimeout, blockMs * 2 + 5_000);
         ConnectionMultiplexer? reader = null;
-        TimeSpan backoff = TimeSpan.FromMilliseconds(100);
-        bool failing = false;
         try
         {
+            string from = await start.ConfigureAwait(false);
+            ConfigurationOptions configuration = ConfigurationOptions.Parse(_redis.Configuration);
+            configuration.AbortOnConnectFail = false;
+            int blockMs = (int)Math.Clamp(Options.BlockTime.TotalMilliseconds, 10, 60_000);
+            configuration.AsyncTimeout = Math.Max(configuration.AsyncTimeout, blockMs * 2 + 5_000);
+            configuration.SyncTimeout = Math.Max(configuration.SyncTimeout, blockMs * 2 + 5_000);
+            TimeSpan backoff = TimeSpan.FromMilliseconds(100);
+            bool failing = false;
             while (!cancellationToken.IsCancellationRequested)
             {
                 RedisResult result;
@@ -121,7 +156,13 @@ internal sealed partial class RedisStreamReader
 
                     backoff = TimeSpan.FromMilliseconds(100);
                 }
-                catch (Exception e) when (e is RedisException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+#pragma warning disable CA1031 // whatever fails (Redis gone, a connection that cannot be made), the loop goes on after a pause
+                catch (Exception e)
+#pragma warning restore CA1031
                 {
                     if (!failing)
                     {
@@ -134,13 +175,35 @@ internal sealed partial class RedisStreamReader
                     continue;
                 }
 
-                foreach ((string id, RedisResult[] fields) in Entries(result))
+                List<(string Id, RedisResult[] Fields)> entries;
+                try
+                {
+                    entries = [.. Entries(result)];
+                }
+                catch (InvalidCastException e)
+                {
+                    // Not the shape XREAD answers with: skipped, and the next read asks again from the same place.
+                    LogReadFailed(_logger!, e, Options.StreamName);
+                    continue;
+                }
+
+                foreach ((string id, RedisResult[] fields) in entries)
                 {
                     from = id;
                     string? nsp = Field(fields, "nsp");
                     if (nsp is not null && _adapters.TryGetValue(nsp, out SocketIORedisStreamsAdapter? adapter))
                     {
-                        await adapter.OnStreamEntryAsync(id, fields).ConfigureAwait(false);
+                        // The adapter counts, logs and drops what it cannot read; this guards against the unforeseen.
+                        try
+                        {
+                            await adapter.OnStreamEntryAsync(id, fields).ConfigureAwait(false);
+                        }
+#pragma warning disable CA1031 // one entry must not stop the reading of the others
+                        catch (Exception e)
+#pragma warning restore CA1031
+                        {
+                            LogReadFailed(_logger!, e, Options.StreamName);
+                        }
                     }
 
                     Volatile.Write(ref _position, id);

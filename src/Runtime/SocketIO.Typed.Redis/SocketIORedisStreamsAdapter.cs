@@ -75,9 +75,17 @@ public sealed class SocketIORedisStreamsAdapter : SocketIOClusterAdapter
         }
 
         await _reader.RegisterAsync(this).ConfigureAwait(false);
+    }
+
+    /// <summary>The reader handed over (or started after) every entry up to <paramref name="id"/>: only ever moves forward.</summary>
+    internal void AdvanceReadUpTo(string id)
+    {
         lock (Gate)
         {
-            _readUpTo = _reader.Position;
+            if (CompareIds(id, _readUpTo) > 0)
+            {
+                _readUpTo = id;
+            }
         }
     }
 
@@ -258,7 +266,10 @@ public sealed class SocketIORedisStreamsAdapter : SocketIOClusterAdapter
             {
                 if (!own)
                 {
-                    _readUpTo = offset;
+                    if (CompareIds(offset, _readUpTo) > 0)
+                    {
+                        _readUpTo = offset;
+                    }
                 }
                 else
                 {
@@ -390,6 +401,15 @@ public sealed class SocketIORedisStreamsAdapter : SocketIOClusterAdapter
         {
             // The socket is restored; the packets could not be read: it goes on without them (logged).
             CountDropped(e, "missed packets");
+        }
+        catch
+        {
+            foreach (EncodedPacket packet in missed)
+            {
+                packet.Release();
+            }
+
+            throw;
         }
 
         return missed;

@@ -16,7 +16,7 @@ public abstract partial class SocketIOClusterAdapter
     protected async ValueTask OnMessageAsync(SocketIOClusterMessage message, string? offset)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (message.Uid == Uid)
+        if (message.Uid == Uid || _closing)
         {
             return;
         }

@@ -35,6 +35,7 @@ public abstract partial class SocketIOClusterAdapter : InMemoryAdapter
     private readonly Queue<OrderedDelivery> _deliveries = new();
     private long _publishFailures;
     private long _droppedMessages;
+    private volatile bool _closing;
 
     /// <summary>Creates the adapter of a namespace.</summary>
     /// <param name="host">The namespace.</param>
@@ -128,9 +129,16 @@ public abstract partial class SocketIOClusterAdapter : InMemoryAdapter
         LogOversized(Host.Logger, where, size, Options.MaxMessageBytes);
     }
 
+    /// <summary>
+    /// From now on, messages from the other servers are ignored (nothing is answered): called when the adapter stops,
+    /// before it says goodbye, so that the others do not hear from it again and count it as alive.
+    /// </summary>
+    protected void StopReceiving() => _closing = true;
+
     /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
+        StopReceiving();
         foreach (PendingRequest pending in _requests.Values)
         {
             pending.Fail(new ObjectDisposedException(GetType().Name));
@@ -233,10 +241,19 @@ public abstract partial class SocketIOClusterAdapter : InMemoryAdapter
             while (_deliveries.TryPeek(out OrderedDelivery? next) && Volatile.Read(ref next.Ready))
             {
                 _deliveries.Dequeue();
-                ValueTask delivered = DeliverAsync(WithOffset(next.Packet, next.Options, next.Offset), next.Options, next.Offset, own: true);
-                if (!delivered.IsCompletedSuccessfully)
+                try
                 {
-                    _ = ObserveDeliveryAsync(delivered);
+                    ValueTask delivered = DeliverAsync(WithOffset(next.Packet, next.Options, next.Offset), next.Options, next.Offset, own: true);
+                    if (!delivered.IsCompletedSuccessfully)
+                    {
+                        _ = ObserveDeliveryAsync(delivered);
+                    }
+                }
+#pragma warning disable CA1031 // one failed delivery must not strand the ones queued behind it
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    LogPublishFailed(Host.Logger, e, "local delivery", Host.Name);
                 }
             }
         }
@@ -327,7 +344,7 @@ public abstract partial class SocketIOClusterAdapter : InMemoryAdapter
 
     private async Task ForgetLaterAsync(string requestId, TimeSpan after)
     {
-        await Task.Delay(after, Host.TimeProvider).ConfigureAwait(false);
+        await Task.Delay(Clamp(after), Host.TimeProvider).ConfigureAwait(false);
         _ackRequests.TryRemove(requestId, out _);
     }
 
@@ -450,9 +467,12 @@ public abstract partial class SocketIOClusterAdapter : InMemoryAdapter
         _ = ForgetRequestLaterAsync(requestId);
     }
 
+    // Task.Delay refuses more than about 49 days; nobody waits that long for an answer.
+    private static TimeSpan Clamp(TimeSpan after) => after < TimeSpan.Zero ? TimeSpan.Zero : after > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : after;
+
     private async Task ForgetRequestLaterAsync(string requestId)
     {
-        await Task.Delay(Options.RequestsTimeout, Host.TimeProvider).ConfigureAwait(false);
+        await Task.Delay(Clamp(Options.RequestsTimeout), Host.TimeProvider).ConfigureAwait(false);
         _requests.TryRemove(requestId, out _);
     }
 

@@ -28,6 +28,7 @@ public abstract class SocketIOClusterAdapterWithHeartbeat : SocketIOClusterAdapt
     private readonly SocketIOClusterAdapterWithHeartbeatOptions _options;
     private readonly CancellationTokenSource _stop = new();
     private Task? _timers;
+    private int _disposed;
 
     /// <summary>Creates the adapter of a namespace.</summary>
     /// <param name="host">The namespace.</param>
@@ -95,6 +96,12 @@ public abstract class SocketIOClusterAdapterWithHeartbeat : SocketIOClusterAdapt
     /// <returns>A task that completes when stopped.</returns>
     public override async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        StopReceiving();
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_timers is not null)
         {
