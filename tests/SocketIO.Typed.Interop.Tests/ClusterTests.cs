@@ -164,13 +164,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal("while down", await bob.NextRoomMessageAsync());
         Assert.Equal("while down", await bea.NextRoomMessageAsync());
         // (StackExchange.Redis holds commands while it reconnects, up to its timeout: then the publish fails and is counted.)
-        using (var failed = new CancellationTokenSource(s_wait))
-        {
-            while (dotnet.PublishFailureCount == 0 && !failed.IsCancellationRequested)
-            {
-                await Task.Delay(50, CancellationToken.None);
-            }
-        }
+        await WaitUntilAsync(() => dotnet.PublishFailureCount > 0);
 
         Assert.True(dotnet.PublishFailureCount >= 1);
 
@@ -271,43 +265,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
             }
         }
 
-        using (var counted = new CancellationTokenSource(s_wait))
-        {
-            while (dotnet.DroppedMessageCount < 10 && !counted.IsCancellationRequested)
-            {
-                await Task.Delay(20, CancellationToken.None);
-            }
-        }
+        await WaitUntilAsync(() => dotnet.DroppedMessageCount >= 10);
 
         Assert.True(dotnet.DroppedMessageCount >= 10, $"{dotnet.DroppedMessageCount} dropped");
 
-        // The cluster still works, and takes a Node node in.
-        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis", "--connection", redis.Url]);
-        await node.StartAsync(0);
-        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
-        Assert.Equal(3, (await bob.AskAsync("count-servers")).GetInt32(0));
-        foreach (ClusterClient client in (ClusterClient[])[ann, bob, cid])
-        {
-            await client.AskAsync("join", "r");
-        }
-
-        await bob.Socket.EmitAsync("to-room", "r", "still fine");
-        Assert.Equal("still fine", await ann.NextRoomMessageAsync());
-        Assert.Equal("still fine", await cid.NextRoomMessageAsync());
-
-        // The Node node dies without a word: its Redis connections close, and the count drops to 2.
-        await node.StopAsync();
-        using (var dropped = new CancellationTokenSource(s_wait))
-        {
-            while ((await bob.AskAsync("count-servers")).GetInt32(0) != 2 && !dropped.IsCancellationRequested)
-            {
-                await Task.Delay(50, CancellationToken.None);
-            }
-        }
-
-        Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
-        string[] left = [.. new[] { bob.Id, cid.Id }.Order(StringComparer.Ordinal)];
-        Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
+        await ANodeJoinsThenDiesWithoutAWordAsync(redis, "redis", bob, cid);
     }
 
     [Theory]
@@ -438,44 +400,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
             }
         }
 
-        using (var counted = new CancellationTokenSource(s_wait))
-        {
-            while (dotnet.DroppedMessageCount < 12 && !counted.IsCancellationRequested)
-            {
-                await Task.Delay(20, CancellationToken.None);
-            }
-        }
+        await WaitUntilAsync(() => dotnet.DroppedMessageCount >= 12);
 
         Assert.True(dotnet.DroppedMessageCount >= 12, $"{dotnet.DroppedMessageCount} dropped");
 
-        // The cluster still works, and takes a Node node in.
-        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", "redis-streams", "--connection", redis.Url]);
-        await node.StartAsync(0);
-        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
-        Assert.Equal(3, (await bob.AskAsync("count-servers")).GetInt32(0));
-        foreach (ClusterClient client in (ClusterClient[])[ann, bob, cid])
-        {
-            await client.AskAsync("join", "r");
-        }
-
-        await bob.Socket.EmitAsync("to-room", "r", "still fine");
-        Assert.Equal("still fine", await ann.NextRoomMessageAsync());
-        Assert.Equal("still fine", await cid.NextRoomMessageAsync());
-
-        // The Node node dies without a word: its subscription goes with its connection, and the count drops to 2;
-        // a request to the cluster asks the two that are left.
-        await node.StopAsync();
-        using (var dropped = new CancellationTokenSource(s_wait))
-        {
-            while ((await bob.AskAsync("count-servers")).GetInt32(0) != 2 && !dropped.IsCancellationRequested)
-            {
-                await Task.Delay(50, CancellationToken.None);
-            }
-        }
-
-        Assert.Equal(2, (await bob.AskAsync("count-servers")).GetInt32(0));
-        string[] left = [.. new[] { bob.Id, cid.Id }.Order(StringComparer.Ordinal)];
-        Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
+        await ANodeJoinsThenDiesWithoutAWordAsync(redis, "redis-streams", bob, cid);
     }
 
     [Theory]
@@ -610,13 +539,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 await notify.ExecuteNonQueryAsync();
             }
 
-            using (var counted = new CancellationTokenSource(s_wait))
-            {
-                while (dotnet.DroppedMessageCount < before + 5 && !counted.IsCancellationRequested)
-                {
-                    await Task.Delay(20, CancellationToken.None);
-                }
-            }
+            await WaitUntilAsync(() => dotnet.DroppedMessageCount >= before + 5);
 
             Assert.Equal(before + 5, dotnet.DroppedMessageCount);
             await bob.Socket.EmitAsync("to-room", "r", "still fine");
@@ -719,13 +642,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             }
         }
 
-        using (var counted = new CancellationTokenSource(s_wait))
-        {
-            while ((first.DroppedMessageCount < 4 || second.DroppedMessageCount < 4) && !counted.IsCancellationRequested)
-            {
-                await Task.Delay(20, CancellationToken.None);
-            }
-        }
+        await WaitUntilAsync(() => first.DroppedMessageCount >= 4 && second.DroppedMessageCount >= 4);
 
         Assert.Equal(4, first.DroppedMessageCount);
         Assert.Equal(4, second.DroppedMessageCount);
@@ -735,13 +652,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await bob.Socket.EmitAsync("to-room", "r", "while down");
         Assert.Equal("while down", await bob.NextRoomMessageAsync());
         Assert.Equal("while down", await bea.NextRoomMessageAsync());
-        using (var failed = new CancellationTokenSource(s_wait))
-        {
-            while (second.PublishFailureCount == 0 && !failed.IsCancellationRequested)
-            {
-                await Task.Delay(50, CancellationToken.None);
-            }
-        }
+        await WaitUntilAsync(() => second.PublishFailureCount > 0);
 
         Assert.True(second.PublishFailureCount >= 1);
         Assert.Contains("unreachable", (await bob.AskAsync("fetch-safe", "r")).GetString(0), StringComparison.Ordinal);
@@ -798,6 +709,40 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
     private static Task<IConnection> RabbitAsync(IClusterBroker broker) =>
         new ConnectionFactory { Uri = new Uri(broker.Configuration), NetworkRecoveryInterval = TimeSpan.FromSeconds(1) }.CreateConnectionAsync();
+
+    // After garbage: the cluster of two .NET nodes (clients bob and cid) still works and takes a Node node in; then the
+    // Node node dies without a word (its Redis connections close) and leaves the count; requests ask the two left.
+    private async Task ANodeJoinsThenDiesWithoutAWordAsync(IClusterBroker broker, string adapter, ClusterClient bob, ClusterClient cid)
+    {
+        await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", adapter, "--connection", broker.Url]);
+        await node.StartAsync(0);
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await CountUntilAsync(bob, 3);
+        foreach (ClusterClient client in (ClusterClient[])[ann, bob, cid])
+        {
+            await client.AskAsync("join", "r");
+        }
+
+        await bob.Socket.EmitAsync("to-room", "r", "still fine");
+        Assert.Equal("still fine", await ann.NextRoomMessageAsync());
+        Assert.Equal("still fine", await cid.NextRoomMessageAsync());
+
+        await node.StopAsync();
+        await CountUntilAsync(bob, 2);
+        string[] left = [.. new[] { bob.Id, cid.Id }.Order(StringComparer.Ordinal)];
+        Assert.Equal(left, Strings(await cid.AskAsync("fetch", "r")));
+    }
+
+    // Waits until the condition holds or the wait is over (the assertion that follows says which): for effects that
+    // nothing signals, such as counters.
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(s_wait);
+        while (!condition() && !deadline.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
 
     // Asks until the cluster counts this many servers (with heartbeats, servers meet over a few messages).
     private static async Task CountUntilAsync(ClusterClient client, int expected)

@@ -54,24 +54,7 @@ internal sealed class PostgresServer : IClusterBroker
         Process process = Process.Start(start) ?? throw new InvalidOperationException("postgres did not start.");
         _process = process;
         _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var seen = new System.Text.StringBuilder();
-        while (true)
-        {
-            string? line = await process.StandardError.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                throw new InvalidOperationException("postgres exited before it was ready: " + seen);
-            }
-
-            seen.AppendLine(line);
-            if (line.Contains("ready to accept connections", StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
-
-        _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        await SampleProcesses.WaitForLineAsync(process.StandardError, "ready to accept connections", "postgres", TimeSpan.FromSeconds(60));
     }
 
     /// <summary>

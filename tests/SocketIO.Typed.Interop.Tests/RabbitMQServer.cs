@@ -73,24 +73,7 @@ internal sealed class RabbitMQServer : IClusterBroker
 
         _process = process;
         process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var seen = new System.Text.StringBuilder();
-        while (true)
-        {
-            string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                throw new InvalidOperationException("rabbitmq-server exited before it was ready: " + seen);
-            }
-
-            seen.AppendLine(line);
-            if (line.Contains("Server startup complete", StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
-
-        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        await SampleProcesses.WaitForLineAsync(process.StandardOutput, "Server startup complete", "rabbitmq-server", TimeSpan.FromSeconds(90));
     }
 
     public async Task StopAsync()

@@ -54,23 +54,7 @@ internal sealed class RedisServer : IClusterBroker
 
         _process = process;
         process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                throw new InvalidOperationException("redis-server exited before it was ready.");
-            }
-
-            if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
-
-        // The rest of its output is not needed; keep the pipe drained.
-        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        await SampleProcesses.WaitForLineAsync(process.StandardOutput, "Ready to accept connections", "redis-server", TimeSpan.FromSeconds(30));
     }
 
     public async Task StopAsync()

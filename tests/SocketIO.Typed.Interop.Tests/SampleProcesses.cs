@@ -44,6 +44,32 @@ internal static class SampleProcesses
         return Process.Start(start) ?? throw new InvalidOperationException($"{sample} did not start.");
     }
 
+    /// <summary>
+    /// Reads <paramref name="output"/> until a line contains <paramref name="ready"/> (a broker's "ready" line), then keeps
+    /// the pipe drained; throws with what it printed when the process ends first or the wait is over.
+    /// </summary>
+    public static async Task WaitForLineAsync(StreamReader output, string ready, string what, TimeSpan wait)
+    {
+        using var timeout = new CancellationTokenSource(wait);
+        var seen = new System.Text.StringBuilder();
+        while (true)
+        {
+            string? line = await output.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                throw new InvalidOperationException($"{what} exited before it was ready: {seen}");
+            }
+
+            seen.AppendLine(line);
+            if (line.Contains(ready, StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        _ = output.ReadToEndAsync(CancellationToken.None);
+    }
+
     /// <summary>Kills the process and its children if still running, waits for the exit and disposes it.</summary>
     public static async Task StopAsync(Process? process)
     {
