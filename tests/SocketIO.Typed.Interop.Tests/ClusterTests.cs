@@ -411,6 +411,65 @@ public sealed class ClusterTests(ITestOutputHelper output)
     [InlineData("redis")]
     [InlineData("redis-streams")]
     [InlineData("postgres")]
+    public async Task Except_volatile_socket_details_and_a_broadcast_with_acks_that_times_out_cross_the_cluster_both_ways(string adapter)
+    {
+        await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
+        (_, ProcessScenarioServer node, DotNetClusterNode dotnet) = cluster;
+        await using ClusterClient ann = await ClusterClient.ConnectAsync(node.Url, "node");
+        await using ClusterClient bob = await ClusterClient.ConnectAsync(dotnet.Url, "dotnet");
+        await using ClusterClient mute = await ClusterClient.ConnectAsync(node.Url, "mute", mute: true);
+        foreach (ClusterClient client in (ClusterClient[])[ann, bob, mute])
+        {
+            await client.AskAsync("join", "r");
+        }
+
+        // Except, from each side: the other node's socket is left out (each client's next message shows it).
+        await ann.Socket.EmitAsync("to-room-except", "r", bob.Id, "not bob");
+        Assert.Equal("not bob", await ann.NextRoomMessageAsync());
+        await bob.Socket.EmitAsync("to-room-except", "r", ann.Id, "not ann");
+        Assert.Equal("not ann", await bob.NextRoomMessageAsync());
+
+        // Volatile, from each side: delivered to ready clients on both nodes.
+        await bob.Socket.EmitAsync("to-room-volatile", "r", "v1");
+        Assert.Equal("v1", await ann.NextRoomMessageAsync());
+        Assert.Equal("v1", await bob.NextRoomMessageAsync());
+        await ann.Socket.EmitAsync("to-room-volatile", "r", "v2");
+        Assert.Equal("v2", await ann.NextRoomMessageAsync());
+        Assert.Equal("v2", await bob.NextRoomMessageAsync());
+
+        // FetchSockets with each socket's rooms, data and handshake, asked from each side.
+        Assert.True((await ann.AskAsync("set-data", "name", "ann")).GetBoolean(0));
+        Assert.True((await bob.AskAsync("set-data", "name", "bob")).GetBoolean(0));
+        foreach (ClusterClient asker in (ClusterClient[])[ann, bob])
+        {
+            JsonElement details = (await asker.AskAsync("fetch-details", "r")).GetElement(0);
+            var byId = details.EnumerateArray().ToDictionary(static d => d.GetProperty("id").GetString()!, StringComparer.Ordinal);
+            foreach ((ClusterClient client, string name) in (ValueTuple<ClusterClient, string>[])[(ann, "ann"), (bob, "bob"), (mute, "mute")])
+            {
+                JsonElement socket = byId[client.Id];
+                Assert.Equal([.. new[] { client.Id, "r" }.Order(StringComparer.Ordinal)], socket.GetProperty("rooms").EnumerateArray().Select(static r => r.GetString()!));
+                Assert.Equal(name, socket.GetProperty("query").GetProperty("who").GetString());
+                Assert.Contains("127.0.0.1", socket.GetProperty("address").GetString(), StringComparison.Ordinal);
+                if (name != "mute")
+                {
+                    Assert.Equal(name, socket.GetProperty("data").GetProperty("name").GetString());
+                }
+            }
+        }
+
+        // A broadcast with acks to a room with a socket that never answers: the answers that came, and not complete.
+        foreach (ClusterClient asker in (ClusterClient[])[ann, bob])
+        {
+            JsonElement partial = (await asker.AskAsync("broadcast-ack-within", "r", 1500)).GetElement(0);
+            Assert.False(partial[0].GetBoolean());
+            Assert.Equal(["ann:1", "bob:1"], partial[1].EnumerateArray().Select(static a => a.GetString()!));
+        }
+    }
+
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("redis-streams")]
+    [InlineData("postgres")]
     public async Task The_emitter_sample_a_console_app_reaches_both_nodes(string adapter)
     {
         await using MixedCluster cluster = await MixedCluster.StartAsync(output, adapter);
@@ -836,9 +895,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
         private readonly TaskCompletionSource<string> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly System.Threading.Channels.Channel<string> _relayed = System.Threading.Channels.Channel.CreateUnbounded<string>();
 
-        private ClusterClient(Uri url, string name)
+        private ClusterClient(Uri url, string name, bool mute)
         {
-            _io = new SocketIOManager(url, new SocketIOClientOptions { Transports = SocketIOClientTransports.WebSocket, Reconnection = false });
+            var options = new SocketIOClientOptions { Transports = SocketIOClientTransports.WebSocket, Reconnection = false };
+            options.Query["who"] = name;
+            _io = new SocketIOManager(url, options);
             Socket = _io.Socket;
             Socket.On("welcome", static _ => { });
             Socket.On("room-msg", context =>
@@ -849,7 +910,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
                     : args.GetElement(0).ValueKind == JsonValueKind.String ? args.GetString(0)! : args.GetElement(0).GetRawText();
                 _roomMessages.Writer.TryWrite(text);
             });
-            Socket.On("question", context => context.AckAsync(name + ":" + context.Arguments.GetInt32(0)));
+            if (!mute)
+            {
+                Socket.On("question", context => context.AckAsync(name + ":" + context.Arguments.GetInt32(0)));
+            }
+
             Socket.On("notice", context => _roomMessages.Writer.TryWrite("notice:" + context.Arguments.GetString(0)));
             Socket.On("relayed", context =>
             {
@@ -864,9 +929,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         public string Id => Socket.Id!;
 
-        public static async Task<ClusterClient> ConnectAsync(Uri url, string name)
+        // "node" connects ann, "dotnet" bob (the names they answer questions with); another name is used as it is.
+        public static async Task<ClusterClient> ConnectAsync(Uri url, string name, bool mute = false)
         {
-            var client = new ClusterClient(url, name == "node" ? "ann" : "bob");
+            var client = new ClusterClient(url, name switch { "node" => "ann", "dotnet" => "bob", _ => name }, mute);
             await client.Socket.ConnectAsync().WaitAsync(s_wait);
             return client;
         }
@@ -1009,6 +1075,25 @@ public sealed class ClusterTests(ITestOutputHelper output)
                     await context.AckAsync(new JsonArray([.. answers.Responses.Select(static r => JsonNode.Parse(r.Arguments.GetRawJson(0).Span))]));
                 });
                 socket.On("kick-room", context => io.In(context.Arguments.GetString(0)!).DisconnectSocketsAsync());
+                socket.On("to-room-except", context => io.To(context.Arguments.GetString(0)!).Except(context.Arguments.GetString(1)!).EmitAsync("room-msg", Value(context.Arguments, 2)));
+                socket.On("to-room-volatile", context => io.To(context.Arguments.GetString(0)!).Volatile.EmitAsync("room-msg", Value(context.Arguments, 1)));
+                socket.On("fetch-details", async context =>
+                {
+                    IReadOnlyList<SocketIORemoteSocket> sockets = await io.In(context.Arguments.GetString(0)!).FetchSocketsAsync();
+                    await context.AckAsync(new JsonArray([.. sockets.OrderBy(static s => s.Id, StringComparer.Ordinal).Select(static s => (JsonNode?)new JsonObject
+                    {
+                        ["id"] = s.Id,
+                        ["rooms"] = new JsonArray([.. s.Rooms.Order(StringComparer.Ordinal).Select(static r => (JsonNode?)r)]),
+                        ["data"] = s.Data.ValueKind == JsonValueKind.Undefined ? new JsonObject() : JsonNode.Parse(s.Data.GetRawText()),
+                        ["address"] = s.Handshake.Address,
+                        ["query"] = new JsonObject(s.Handshake.Query.Select(static q => KeyValuePair.Create(q.Key, (JsonNode?)q.Value))),
+                    })]));
+                });
+                socket.On("broadcast-ack-within", async context =>
+                {
+                    SocketIOBroadcastAckResult answers = await io.To(context.Arguments.GetString(0)!).Timeout(TimeSpan.FromMilliseconds(context.Arguments.GetInt32(1))).EmitWithAckAsync("question", 1);
+                    await context.AckAsync(new JsonArray(answers.AllResponded, new JsonArray([.. answers.Responses.Select(static r => r.Arguments.GetString(0)).Order(StringComparer.Ordinal).Select(static a => (JsonNode?)a)])));
+                });
 
                 // Beyond the twin's events: room changes started here, and whether a broadcast with acks heard from everyone.
                 socket.On("sockets-join", async context =>

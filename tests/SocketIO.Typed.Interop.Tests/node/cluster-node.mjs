@@ -10,7 +10,9 @@
 // to the room across the cluster; fetch(room) -> ack the sorted ids of the room's sockets across the cluster;
 // count-servers() -> ack the server count; ask-servers(x) -> server-side emit ping-server x with acks, ack the answers;
 // ping-server x -> answer {port, x}; broadcast-ack(room, x) -> emit question x to the room with a 2 s timeout, ack the
-// answers; kick-room(room) -> disconnect the room's sockets across the cluster; a server-side "note" x -> room-msg
+// answers; kick-room(room) -> disconnect the room's sockets across the cluster; to-room-except(room, id, msg) and
+// to-room-volatile(room, msg); fetch-details(room) -> the room's sockets with rooms, data, address and query;
+// broadcast-ack-within(room, ms) -> [all answered, answers]; a server-side "note" x -> room-msg
 // "note:x" to this node's sockets in room "r".
 // Prints "LISTENING <port>" once it accepts connections and the adapter is subscribed.
 import { createServer } from "node:http";
@@ -71,6 +73,18 @@ io.on("connection", (socket) => {
     ack(room);
   });
   socket.on("to-room", (room, msg) => io.to(room).emit("room-msg", msg));
+  socket.on("to-room-except", (room, except, msg) => io.to(room).except(except).emit("room-msg", msg));
+  socket.on("to-room-volatile", (room, msg) => io.to(room).volatile.emit("room-msg", msg));
+  // Each socket of the room across the cluster as another server describes it: id, rooms, data, handshake address.
+  socket.on("fetch-details", async (room, ack) => {
+    const sockets = await io.in(room).fetchSockets();
+    ack(sockets.map((s) => ({ id: s.id, rooms: [...s.rooms].sort(), data: s.data, address: s.handshake.address, query: s.handshake.query }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1)));
+  });
+  // A broadcast with acks that may time out: [all answered?, the answers].
+  socket.on("broadcast-ack-within", (room, ms, ack) => {
+    io.to(room).timeout(ms).emit("question", 1, (err, answers) => ack([!err, [...answers].sort()]));
+  });
   socket.on("fetch", async (room, ack) => {
     const sockets = await io.in(room).fetchSockets();
     ack(sockets.map((s) => s.id).sort());
