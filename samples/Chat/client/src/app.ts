@@ -22,6 +22,7 @@ const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ autoConn
 
 interface Me { nick: string; room: string; }
 let me: Me | null = null;                                          // once joined
+let usersEvents = 0;                                               // "users" events received so far
 const typingNicks = new Map<string, ReturnType<typeof setTimeout>>(); // nick -> timer that hides a stale "typing…"
 
 // ------------------------------------------------------------------ joining
@@ -68,6 +69,7 @@ function join(): void {
   }
 
   // emit(..., ack): the server calls back with a JoinReply: { ok, room, nick, users } or { ok: false, error }.
+  const usersBefore = usersEvents;
   socket.timeout(ACK_TIMEOUT_MS).emit("join", me.nick, me.room, (err: Error | null, answer: JoinReply) => {
     if (err || !answer.ok || answer.room == null || answer.nick == null) {
       $("join-error").textContent = err ? "The server did not answer." : answer.error ?? "refused";
@@ -88,7 +90,12 @@ function join(): void {
       renderTyping();
       addNotice("You joined #" + answer.room + " as " + answer.nick);
     }
-    renderUsers(answer.users ?? []);
+    // The room's "users" events are newer than this answer when one came in the meantime (someone else joined while
+    // this join was answered): the answer's list is then stale.
+    if (usersEvents === usersBefore) {
+      renderUsers(answer.users ?? []);
+    }
+
     $("text").focus();
   });
 }
@@ -196,7 +203,10 @@ socket.on("image", (image: ChatImage) => {
   addImage({ nick: image.nick, time: image.time, url, size: image.data.byteLength }, false);
 });
 
-socket.on("users", renderUsers);
+socket.on("users", (users: string[]) => {
+  usersEvents++;
+  renderUsers(users);
+});
 socket.on("notice", addNotice);
 
 // ------------------------------------------------------------------ rendering (textContent only: no HTML injection)
