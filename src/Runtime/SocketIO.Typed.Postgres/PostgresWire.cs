@@ -51,6 +51,12 @@ internal static class PostgresWire
     public static async ValueTask<SocketIOClusterMessage?> ReadAsync(NpgsqlDataSource dataSource, SocketIOPostgresAdapterOptions options, string payload, string skipUid)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(payload);
+        if (!payload.Contains("\"attachmentId\"", StringComparison.Ordinal))
+        {
+            // The message itself (most notifications): read once.
+            return SocketIOClusterMessage.ReadJson(bytes);
+        }
+
         long? attachmentId = null;
         string? uid = null;
         using (JsonDocument document = JsonDocument.Parse(bytes))

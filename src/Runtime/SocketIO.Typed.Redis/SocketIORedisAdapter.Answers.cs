@@ -227,7 +227,7 @@ public sealed partial class SocketIORedisAdapter
             if (optsAt >= 0)
             {
                 var optsReader = new SocketIOMsgPackReader(bytes.AsSpan(optsAt));
-                options = ReadOptions(ref optsReader);
+                options = SocketIOClusterWire.ReadOptions(ref optsReader);
             }
 
             if (packetAt >= 0)

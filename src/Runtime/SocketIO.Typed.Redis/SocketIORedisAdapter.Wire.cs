@@ -14,10 +14,6 @@ public sealed partial class SocketIORedisAdapter
 {
     // ------------------------------------------------------------------ encodings
 
-    private static void WriteOptions(ref SocketIOMsgPackWriter w, BroadcastOptions options) => SocketIOClusterWire.WriteOptions(ref w, options);
-
-    private static BroadcastOptions ReadOptions(ref SocketIOMsgPackReader reader) => SocketIOClusterWire.ReadOptions(ref reader);
-
     private static void WriteJsonOptions(Utf8JsonWriter w, BroadcastOptions options)
     {
         w.WriteStartObject();

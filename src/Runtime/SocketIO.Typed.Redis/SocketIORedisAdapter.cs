@@ -168,7 +168,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                 w.WriteArrayHeader(3);
                 w.WriteString(_uid);
                 SocketIOClusterPacket.Write(ref w, packet, Host.Name);
-                WriteOptions(ref w, options);
+                SocketIOClusterWire.WriteOptions(ref w, options);
             });
         }
 
@@ -201,7 +201,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
                 w.WriteString("packet"u8);
                 SocketIOClusterPacket.Write(ref w, packet, Host.Name);
                 w.WriteString("opts"u8);
-                WriteOptions(ref w, options);
+                SocketIOClusterWire.WriteOptions(ref w, options);
             });
             _ackRequests[requestId] = collector;
         }
@@ -281,7 +281,7 @@ public sealed partial class SocketIORedisAdapter : InMemoryAdapter
             BroadcastOptions options;
             try
             {
-                options = ReadOptions(ref reader);
+                options = SocketIOClusterWire.ReadOptions(ref reader);
             }
             catch
             {

@@ -184,7 +184,7 @@ public sealed class SocketIORedisStreamsAdapter : SocketIOClusterAdapter
     {
         ArgumentNullException.ThrowIfNull(message);
         bool ephemeral = message.Type is SocketIOClusterMessageType.ServerSideEmit or SocketIOClusterMessageType.FetchSockets
-            || (message.Type == SocketIOClusterMessageType.Broadcast && HasRequestId(message));
+            || (message.Type == SocketIOClusterMessageType.Broadcast && Fields.Read(message.Data.Span).RequestId is not null);
         if (ephemeral)
         {
             await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(_publicChannel), message.ToMsgPack()).ConfigureAwait(false);
@@ -214,22 +214,6 @@ public sealed class SocketIORedisStreamsAdapter : SocketIOClusterAdapter
         }
 
         return [.. fields];
-    }
-
-    private static bool HasRequestId(SocketIOClusterMessage message)
-    {
-        var reader = new SocketIOMsgPackReader(message.Data.Span);
-        for (int entries = reader.ReadMapHeader(); entries > 0; entries--)
-        {
-            if (reader.NextType == SocketIOMsgPackType.String && reader.ReadStringSpan().SequenceEqual("requestId"u8))
-            {
-                return true;
-            }
-
-            reader.Skip();
-        }
-
-        return false;
     }
 
     /// <inheritdoc/>
@@ -462,40 +446,14 @@ public sealed class SocketIORedisStreamsAdapter : SocketIOClusterAdapter
 
     private EncodedPacket? MissedPacket(SocketIOClusterMessage message, SocketIOSessionState state, string id)
     {
-        var reader = new SocketIOMsgPackReader(message.Data.Span);
-        int packetAt = -1;
-        BroadcastOptions options = new([], [], BroadcastFlags.None);
-        bool withAck = false;
-        for (int entries = reader.ReadMapHeader(); entries > 0; entries--)
-        {
-            string? key = reader.NextType == SocketIOMsgPackType.String ? reader.ReadString() : null;
-            if (key == "packet")
-            {
-                packetAt = reader.Position;
-                reader.Skip();
-            }
-            else if (key == "opts")
-            {
-                options = SocketIOClusterWire.ReadOptions(ref reader);
-            }
-            else
-            {
-                withAck |= key == "requestId";
-                if (key is null)
-                {
-                    reader.Skip();
-                }
-
-                reader.Skip();
-            }
-        }
-
-        if (withAck || packetAt < 0 || (options.Flags & BroadcastFlags.Volatile) != 0 || !Reaches(state.Rooms, options))
+        Fields fields = Fields.Read(message.Data.Span);
+        BroadcastOptions options = fields.Options(message.Data.Span);
+        if (fields.RequestId is not null || fields.PacketAt < 0 || (options.Flags & BroadcastFlags.Volatile) != 0 || !Reaches(state.Rooms, options))
         {
             return null;
         }
 
-        var packetReader = new SocketIOMsgPackReader(message.Data.Span[packetAt..]);
+        var packetReader = new SocketIOMsgPackReader(message.Data.Span[fields.PacketAt..]);
         EncodedPacket? packet = SocketIOClusterPacket.Read(ref packetReader, Host.Name);
         if (packet is null)
         {

@@ -413,8 +413,8 @@ public abstract partial class SocketIOClusterAdapter
         }
     }
 
-    /// <summary>Where the parts of a message's <c>data</c> map are (positions in it), and its small values.</summary>
-    private readonly struct Fields
+    /// <summary>Where the parts of a message's <c>data</c> map are (positions in it), and its small values (transports read them too).</summary>
+    internal readonly struct Fields
     {
         public string? RequestId { get; init; }
 
