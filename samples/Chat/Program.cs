@@ -58,6 +58,11 @@ await app.RunAsync();
 internal sealed partial class ChatHub : SocketHub<IChatClient>, IChatServer
 {
     private const int MaxImageBytes = 4 * 1024 * 1024;
+
+    // Two members joining at once each read the room's users and send the list; without this lock the list read first
+    // could be sent last and hide the other member. One update at a time (on this server) keeps the lists in the order
+    // they were read, so the last one a page gets is the newest.
+    private static readonly SemaphoreSlim s_usersUpdate = new(1, 1);
     private string? _nick;
     private string? _room;
 
@@ -89,8 +94,7 @@ internal sealed partial class ChatHub : SocketHub<IChatClient>, IChatServer
             await Clients.To(target).Except(Socket.Id).Notice($"{name} joined");
         }
 
-        IReadOnlyList<string> users = await UsersInRoomAsync(target);
-        await Clients.To(target).Users(users);
+        IReadOnlyList<string> users = await SendUsersAsync(target);
         return new JoinReply(true, target, name, users);
     }
 
@@ -158,7 +162,23 @@ internal sealed partial class ChatHub : SocketHub<IChatClient>, IChatServer
     private async Task AnnounceAsync(string room, string notice)
     {
         await Clients.To(room).Notice(notice);
-        await Clients.To(room).Users(await UsersInRoomAsync(room));
+        await SendUsersAsync(room);
+    }
+
+    // Reads the room's users and sends the list to the room (under the lock: see s_usersUpdate).
+    private async Task<IReadOnlyList<string>> SendUsersAsync(string room)
+    {
+        await s_usersUpdate.WaitAsync();
+        try
+        {
+            IReadOnlyList<string> users = await UsersInRoomAsync(room);
+            await Clients.To(room).Users(users);
+            return users;
+        }
+        finally
+        {
+            s_usersUpdate.Release();
+        }
     }
 
     // The nicknames of the room's members, read from each socket's data (as JSON: with a cluster adapter, members
