@@ -8,6 +8,11 @@
 //   typing(isTyping)                                               no ack
 //   server -> client: message({ id, nick, text, time }), image({ id, nick, type, data, time }),
 //   typing(nick, isTyping), users([nick, ...]), notice(text)
+//
+// Alone it keeps everything in memory. SIO_ADAPTER=redis|redis-streams|postgres|rabbitmq (with SIO_ADAPTER_CONNECTION,
+// the broker's URL: redis://127.0.0.1:6379, postgres://postgres@127.0.0.1:5432/postgres, amqp://guest:guest@127.0.0.1:5672/)
+// makes it one node of a cluster: start several on different PORTs (Node socket.io servers with the same adapter may
+// join them) and the pages connected to each chat together (docs/cluster.md).
 using System.Globalization;
 using System.Text.Json;
 using Chat.Contracts;
@@ -17,10 +22,19 @@ using SocketIO.Typed.Server;
 
 int port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "5000", CultureInfo.InvariantCulture);
 
+string? adapter = Environment.GetEnvironmentVariable("SIO_ADAPTER") is { Length: > 0 } name ? name : null;
+string? broker = adapter is null ? null : Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? SampleAdapters.DefaultUrl(adapter);
+Func<ISocketIOAdapterHost, SocketIOAdapter>? adapterFactory = adapter is null ? null : await SampleAdapters.ConnectAsync(adapter, broker!);
+
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port));
 builder.Services.AddSocketIO(options =>
 {
+    if (adapterFactory is not null)
+    {
+        options.AdapterFactory = adapterFactory;
+    }
+
     // Engine.IO refuses larger messages (1 MB by default). An image is one binary message over WebSocket, but
     // base64 text (4/3 larger) over HTTP long-polling, which browsers use until the WebSocket upgrade is done.
     options.EngineIO.MaxHttpBufferSize = 6_000_000;
@@ -50,7 +64,7 @@ if (builder.Configuration["AdminUI:Password"] is { Length: > 0 } adminPassword)
     }
 }
 
-Console.WriteLine($"Chat sample: open http://localhost:{port} in two browser tabs.");
+Console.WriteLine($"Chat sample: open http://localhost:{port} in two browser tabs." + (adapter is null ? string.Empty : $" One node of a cluster ({adapter})."));
 await app.RunAsync();
 
 /// <summary>One hub per connected socket: the socket's nickname and room are plain fields.</summary>
@@ -60,8 +74,9 @@ internal sealed partial class ChatHub : SocketHub<IChatClient>, IChatServer
     private const int MaxImageBytes = 4 * 1024 * 1024;
 
     // Two members joining at once each read the room's users and send the list; without this lock the list read first
-    // could be sent last and hide the other member. One update at a time (on this server) keeps the lists in the order
-    // they were read, so the last one a page gets is the newest.
+    // could be sent last and hide the other member. One update at a time keeps the lists in the order they were read,
+    // so the last one a page gets is the newest. (In a cluster the lock holds on each server, not across them: joins
+    // on two servers at the same moment can still send their lists in either order.)
     private static readonly SemaphoreSlim s_usersUpdate = new(1, 1);
     private string? _nick;
     private string? _room;

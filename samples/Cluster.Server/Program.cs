@@ -25,28 +25,15 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using SocketIO.Typed;
 using SocketIO.Typed.Adapters;
-using Npgsql;
-using RabbitMQ.Client;
-using SocketIO.Typed.Postgres;
-using SocketIO.Typed.RabbitMQ;
-using SocketIO.Typed.Redis;
 using SocketIO.Typed.Server;
-using StackExchange.Redis;
 
 int port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "3000", CultureInfo.InvariantCulture);
 string adapter = Environment.GetEnvironmentVariable("SIO_ADAPTER") ?? "redis";
-string connection = Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? "redis://127.0.0.1:6379";
+string connection = Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? SampleAdapters.DefaultUrl(adapter);
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port));
-Func<ISocketIOAdapterHost, SocketIOAdapter> adapterFactory = adapter switch
-{
-    "redis" => SocketIORedisAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(SampleBrokers.RedisConfiguration(connection))),
-    "redis-streams" => SocketIORedisStreamsAdapter.Factory(await ConnectionMultiplexer.ConnectAsync(SampleBrokers.RedisConfiguration(connection))),
-    "postgres" => await PostgresAsync(connection),
-    "rabbitmq" => SocketIORabbitMQAdapter.Factory(await new ConnectionFactory { Uri = new Uri(connection) }.CreateConnectionAsync()),
-    _ => throw new InvalidOperationException($"SIO_ADAPTER={adapter} is not one of redis, redis-streams, postgres, rabbitmq."),
-};
+Func<ISocketIOAdapterHost, SocketIOAdapter> adapterFactory = await SampleAdapters.ConnectAsync(adapter, connection);
 builder.Services.AddSocketIO(options =>
 {
     options.AdapterFactory = adapterFactory;
@@ -91,11 +78,3 @@ io.OnServerSideEvent("ping-server", context => context.AckAsync(new JsonObject {
 await app.StartAsync();
 Console.WriteLine($"Cluster.Server: listening on http://127.0.0.1:{port} ({adapter} at {connection})");
 await app.WaitForShutdownAsync();
-
-// An Npgsql data source, with the attachments table Node's adapter needs (its README tells users to create it).
-static async Task<Func<ISocketIOAdapterHost, SocketIOAdapter>> PostgresAsync(string url)
-{
-    NpgsqlDataSource db = NpgsqlDataSource.Create(SampleBrokers.PostgresConnectionString(url));
-    await SocketIOPostgresAdapter.CreateAttachmentsTableAsync(db);
-    return SocketIOPostgresAdapter.Factory(db);
-}

@@ -21,7 +21,7 @@ public sealed class AdminUIBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task The_admin_UI_logs_in_and_lists_the_chat_servers_sockets_rooms_and_events_and_disconnects_a_room()
     {
-        int port = Chromium.FreePort();
+        int port = ChildProcesses.FreePort();
         string origin = $"http://localhost:{port}";
         var environment = new Dictionary<string, string>
         {

@@ -23,7 +23,7 @@ public sealed class ChatBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task Two_pages_and_the_console_client_chat_change_rooms_send_an_image_and_survive_a_server_restart()
     {
-        int port = Chromium.FreePort();
+        int port = ChildProcesses.FreePort();
         string url = $"http://localhost:{port}/";
         var environment = new Dictionary<string, string> { ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         SampleProcess server = SampleProcess.Start("Chat", output, environment);
@@ -112,18 +112,18 @@ public sealed class ChatBrowserTests(ITestOutputHelper output)
         return page;
     }
 
-    private static async Task SendAsync(IPage page, string text)
+    internal static async Task SendAsync(IPage page, string text)
     {
         await page.Locator("#text").FillAsync(text);
         await page.Locator("#send button[type=submit]").ClickAsync();
     }
 
-    private static ILocator User(IPage page, string text) =>
+    internal static ILocator User(IPage page, string text) =>
         page.Locator("#users li").Filter(new LocatorFilterOptions { HasTextRegex = new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(text) + "$") });
 
-    private static ILocator Received(IPage page, string text) =>
+    internal static ILocator Received(IPage page, string text) =>
         page.Locator("#messages li.theirs .text").Filter(new LocatorFilterOptions { HasText = text });
 
-    private static ILocator Delivered(IPage page, string text) =>
+    internal static ILocator Delivered(IPage page, string text) =>
         page.Locator("#messages li.mine.delivered").Filter(new LocatorFilterOptions { HasText = text });
 }

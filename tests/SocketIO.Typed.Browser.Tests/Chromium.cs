@@ -1,10 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Playwright;
 
 namespace SocketIO.Typed.Browser.Tests;
 
-/// <summary>Debian's Chromium, headless, as every browser test starts it; and a free port for a sample.</summary>
+/// <summary>Debian's Chromium, headless, as every browser test starts it.</summary>
 internal static class Chromium
 {
     public static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -13,13 +11,6 @@ internal static class Chromium
         Headless = true,
         Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string Path()
     {

@@ -4,7 +4,10 @@ using Xunit.Abstractions;
 
 namespace SocketIO.Typed.Browser.Tests;
 
-/// <summary>A sample started as a user starts it (dotnet its.dll), its output collected line by line, its input writable.</summary>
+/// <summary>
+/// A sample started as a user starts it (dotnet its.dll), or a Node server of the tests (node script.mjs), its output
+/// collected line by line, its input writable.
+/// </summary>
 internal sealed class SampleProcess : IAsyncDisposable
 {
     public static readonly string RepoRoot = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -60,6 +63,26 @@ internal sealed class SampleProcess : IAsyncDisposable
         }
 
         return new SampleProcess(Process.Start(info)!, sample, output);
+    }
+
+    /// <summary>Starts tests/SocketIO.Typed.Interop.Tests/node/<paramref name="script"/> (its packages restored by that project's build).</summary>
+    public static SampleProcess StartNode(string script, ITestOutputHelper output, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = Path.Combine(RepoRoot, "tests", "SocketIO.Typed.Interop.Tests", "node"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,   // the script exits when its input closes, with this process
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(script);
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return new SampleProcess(Process.Start(info)!, Path.GetFileNameWithoutExtension(script), output);
     }
 
     /// <summary>Waits for an output line that contains <paramref name="text"/> (seen before or after this call).</summary>

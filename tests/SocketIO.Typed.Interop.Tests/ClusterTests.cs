@@ -204,7 +204,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await using var node = new ProcessScenarioServer(output, "node", path: null, script: ["cluster-node.mjs", "--adapter", adapter, "--connection", broker.Url]);
         await node.StartAsync(0);
 
-        int port = SampleProcesses.FreePort();
+        int port = ChildProcesses.FreePort();
         using System.Diagnostics.Process sample = SampleProcesses.StartSample("Cluster.Server", new Dictionary<string, string>
         {
             ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -536,6 +536,22 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Servers_starting_together_create_the_postgres_attachments_table_once_without_failing()
+    {
+        // Seen with two chat samples started at once: CREATE TABLE IF NOT EXISTS raced and one server died on
+        // "duplicate key value violates unique constraint pg_type_typname_nsp_index".
+        await using PostgresServer broker = await PostgresServer.StartAsync();
+        await using NpgsqlDataSource db = NpgsqlDataSource.Create(broker.Configuration);
+        for (int round = 0; round < 5; round++)
+        {
+            string table = "attachments_race_" + round;
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => SocketIOPostgresAdapter.CreateAttachmentsTableAsync(db, table))));
+            await using NpgsqlCommand count = db.CreateCommand($"SELECT count(*) FROM pg_tables WHERE tablename = '{table}'");
+            Assert.Equal(1L, await count.ExecuteScalarAsync());
+        }
+    }
+
+    [Fact]
     public async Task On_postgres_large_and_binary_messages_emitters_garbage_and_a_dead_node()
     {
         await using MixedCluster cluster = await MixedCluster.StartAsync(output, "postgres");
@@ -734,7 +750,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         // A third node, the sample as a process, joins; then it dies without a word: a request meanwhile fails with a
         // timeout error, and it leaves the count when its heartbeats stop.
-        int port = SampleProcesses.FreePort();
+        int port = ChildProcesses.FreePort();
         using System.Diagnostics.Process sample = SampleProcesses.StartSample("Cluster.Server", new Dictionary<string, string>
         {
             ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -1,20 +1,11 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 
 namespace SocketIO.Typed.Interop.Tests;
 
-/// <summary>What the tests that start processes share: a free port, a built sample's dll, stopping a process tree.</summary>
+/// <summary>Starting the samples as processes: a built sample's dll, run with dotnet (ports and stopping: <see cref="ChildProcesses"/>).</summary>
 internal static class SampleProcesses
 {
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>samples/<paramref name="sample"/>'s dll as this test project's build made it (a project reference builds it first).</summary>
     public static string SampleDll(string sample)
     {
@@ -44,46 +35,5 @@ internal static class SampleProcesses
         return Process.Start(start) ?? throw new InvalidOperationException($"{sample} did not start.");
     }
 
-    /// <summary>
-    /// Reads <paramref name="output"/> until a line contains <paramref name="ready"/> (a broker's "ready" line), then keeps
-    /// the pipe drained; throws with what it printed when the process ends first or the wait is over.
-    /// </summary>
-    public static async Task WaitForLineAsync(StreamReader output, string ready, string what, TimeSpan wait)
-    {
-        using var timeout = new CancellationTokenSource(wait);
-        var seen = new System.Text.StringBuilder();
-        while (true)
-        {
-            string? line = await output.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                throw new InvalidOperationException($"{what} exited before it was ready: {seen}");
-            }
 
-            seen.AppendLine(line);
-            if (line.Contains(ready, StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
-
-        _ = output.ReadToEndAsync(CancellationToken.None);
-    }
-
-    /// <summary>Kills the process and its children if still running, waits for the exit and disposes it.</summary>
-    public static async Task StopAsync(Process? process)
-    {
-        if (process is null)
-        {
-            return;
-        }
-
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        await process.WaitForExitAsync();
-        process.Dispose();
-    }
 }

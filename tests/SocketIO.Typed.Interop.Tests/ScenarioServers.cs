@@ -115,7 +115,7 @@ internal sealed class ProcessScenarioServer(ITestOutputHelper output, string kin
     {
         Process? process = _process;
         _process = null;
-        await SampleProcesses.StopAsync(process);
+        await ChildProcesses.StopAsync(process);
     }
 
     private void Log(string line)

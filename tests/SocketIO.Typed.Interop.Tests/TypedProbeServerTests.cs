@@ -13,7 +13,7 @@ public sealed class TypedProbeServerTests(ITestOutputHelper output)
     [InlineData("upgrade")]
     public async Task The_probe_sample_serves_the_contract_to_the_official_client(string transport)
     {
-        int port = SampleProcesses.FreePort();
+        int port = ChildProcesses.FreePort();
         using Process server = SampleProcesses.StartSample("Typed.Probe.Server", new Dictionary<string, string> { ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         try
         {

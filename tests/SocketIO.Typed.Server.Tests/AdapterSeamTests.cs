@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using SocketIO.Typed.Adapters;
 using SocketIO.Typed.Server;
 using SocketIO.Typed.Protocol;
@@ -140,6 +141,94 @@ public sealed class AdapterSeamTests
         Assert.False(live.Connected);
     }
 
+    [Fact]
+    public async Task Stopping_waits_for_disconnect_handlers_that_use_the_adapter_then_stops_it()
+    {
+        // Seen with the chat in a cluster: a hub's OnDisconnectedAsync read the room's users across the cluster while
+        // the adapter was being stopped under it, and failed with ObjectDisposedException at every shutdown.
+        GatedAdapter? adapter = null;
+        var handler = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        TestServer server = await TestServer.StartAsync(
+            configure: o => o.AdapterFactory = host => adapter = new GatedAdapter(host),
+            map: io => io.OnConnection(socket => socket.OnDisconnect(async (s, reason) =>
+            {
+                try
+                {
+                    handler.SetResult((await s.Namespace.FetchSocketsAsync()).Count);
+                }
+                catch (Exception e)
+                {
+                    handler.SetException(e);
+                }
+            })));
+        try
+        {
+            PollingPeer peer = await server.Peer().OpenAsync();
+            await peer.ConnectAsync();
+
+            // Closing the connection runs the handler, which asks the adapter; stopping waits for it.
+            Task stopping = server.Io.DisposeAsync().AsTask();
+            await adapter!.FetchStarted.Task.WaitAsync(s_wait);
+            Assert.False(stopping.IsCompleted);
+            Assert.False(adapter.Stopped);
+            adapter.Release.SetResult();
+            await stopping.WaitAsync(s_wait);
+            Assert.Equal(0, await handler.Task.WaitAsync(s_wait));   // the closed socket left: nobody is connected
+            Assert.False(adapter.StoppedDuringFetch);
+            Assert.True(adapter.Stopped);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Stopping_gives_disconnect_handlers_the_shutdown_timeout_then_stops_the_adapter_anyway()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        GatedAdapter? adapter = null;
+        var handler = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        TestServer server = await TestServer.StartAsync(
+            configure: o =>
+            {
+                o.AdapterFactory = host => adapter = new GatedAdapter(host);
+                o.ShutdownTimeout = TimeSpan.FromSeconds(3);
+                o.EngineIO.TimeProvider = time;
+            },
+            map: io => io.OnConnection(socket => socket.OnDisconnect(async (s, reason) =>
+            {
+                try
+                {
+                    handler.SetResult((await s.Namespace.FetchSocketsAsync()).Count);
+                }
+                catch (Exception e)
+                {
+                    handler.SetException(e);
+                }
+            })));
+        try
+        {
+            PollingPeer peer = await server.Peer().OpenAsync();
+            await peer.ConnectAsync();
+
+            // The handler never gets its answer: after the timeout the adapter stops (and fails the pending request).
+            Task stopping = server.Io.DisposeAsync().AsTask();
+            await adapter!.FetchStarted.Task.WaitAsync(s_wait);
+            time.Advance(TimeSpan.FromSeconds(2));
+            Assert.False(stopping.IsCompleted);
+            time.Advance(TimeSpan.FromSeconds(1));
+            await stopping.WaitAsync(s_wait);
+            Assert.True(adapter.Stopped);
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => handler.Task.WaitAsync(s_wait));
+            Assert.Equal(1, server.Logs.Count(117));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
     private sealed class RecordingFactory : ISocketIOAdapterFactory
     {
         public List<RecordingAdapter> Created { get; } = [];
@@ -175,6 +264,45 @@ public sealed class AdapterSeamTests
         public override ValueTask DisposeAsync()
         {
             Closed = true;
+            return base.DisposeAsync();
+        }
+    }
+
+    // Fetching waits for Release, as a cluster adapter waits for the other servers' answers; stopping fails it, as a
+    // cluster adapter fails its pending requests.
+    private sealed class GatedAdapter(ISocketIOAdapterHost host) : InMemoryAdapter(host)
+    {
+        private int _fetching;
+
+        public TaskCompletionSource FetchStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Stopped { get; private set; }
+
+        public bool StoppedDuringFetch { get; private set; }
+
+        public override async ValueTask<IReadOnlyList<SocketIORemoteSocket>> FetchSocketsAsync(BroadcastOptions options, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _fetching);
+            try
+            {
+                FetchStarted.TrySetResult();
+                await Release.Task;
+                ObjectDisposedException.ThrowIf(Stopped, this);
+                return await base.FetchSocketsAsync(options, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _fetching);
+            }
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            StoppedDuringFetch |= Volatile.Read(ref _fetching) > 0;
+            Stopped = true;
+            Release.TrySetResult();
             return base.DisposeAsync();
         }
     }

@@ -39,7 +39,8 @@ public sealed class SocketIOPostgresAdapter : SocketIOClusterAdapterWithHeartbea
 
     /// <summary>
     /// Creates the attachments table if it is missing (Node's adapter leaves that to its users, with this schema:
-    /// <c>id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea</c>).
+    /// <c>id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea</c>). Servers that start together may
+    /// all call it: the one that loses PostgreSQL's race for the table's name finds the table made by another.
     /// </summary>
     /// <param name="dataSource">The database.</param>
     /// <param name="tableName">The table (<see cref="SocketIOPostgresAdapterOptions.TableName"/>).</param>
@@ -51,7 +52,20 @@ public sealed class SocketIOPostgresAdapter : SocketIOClusterAdapterWithHeartbea
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
         await using NpgsqlCommand create = dataSource.CreateCommand(
             $"CREATE TABLE IF NOT EXISTS {tableName} (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)");
-        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
+            {
+                // CREATE TABLE IF NOT EXISTS is not atomic: sessions creating the same table at once all pass the check,
+                // and all but one fail on a catalog entry (the table, its sequence, its row type) once the first has
+                // committed. Again, the statement finds the table and does nothing.
+            }
+        }
     }
 
     /// <inheritdoc/>

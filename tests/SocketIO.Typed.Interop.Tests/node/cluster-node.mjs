@@ -17,11 +17,7 @@
 // Prints "LISTENING <port>" once it accepts connections and the adapter is subscribed.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
-import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
-import { createAdapter as createPostgresAdapter } from "@socket.io/postgres-adapter";
-import { createClient } from "redis";
-import pg from "pg";
+import { createClusterAdapter } from "./adapters.mjs";
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -32,27 +28,7 @@ const port = Number(arg("--port", "0"));
 const adapter = arg("--adapter", "redis");
 const connection = arg("--connection", "redis://127.0.0.1:6379");
 const recovery = process.argv.includes("--recovery");
-let clusterAdapter;
-if (adapter === "redis" || adapter === "redis-streams") {
-  const pubClient = createClient({ url: connection });
-  const subClient = pubClient.duplicate();
-  pubClient.on("error", (err) => process.stderr.write(`redis pub: ${err}\n`));
-  subClient.on("error", (err) => process.stderr.write(`redis sub: ${err}\n`));
-  await Promise.all([pubClient.connect(), subClient.connect()]);
-  clusterAdapter = adapter === "redis"
-    ? createAdapter(pubClient, subClient, { requestsTimeout: 3000 })
-    : createStreamsAdapter(pubClient);
-} else if (adapter === "postgres") {
-  const pool = new pg.Pool({ connectionString: connection });
-  pool.on("error", (err) => process.stderr.write(`postgres: ${err}\n`));
-  // postgres-adapter 0.5.0 keeps one client of the pool for LISTEN without an 'error' listener: when the database
-  // restarts, that client's error would end the process. A listener on every client keeps the node alive; the adapter
-  // then reconnects on the client's 'end'.
-  pool.on("connect", (client) => client.on("error", (err) => process.stderr.write(`postgres client: ${err}\n`)));
-  clusterAdapter = createPostgresAdapter(pool, { errorHandler: (err) => process.stderr.write(`postgres adapter: ${err}\n`) });
-} else {
-  throw new Error(`adapter ${adapter} is not supported by this node`);
-}
+const clusterAdapter = await createClusterAdapter(adapter, connection);
 
 const httpServer = createServer();
 const io = new Server(httpServer, {

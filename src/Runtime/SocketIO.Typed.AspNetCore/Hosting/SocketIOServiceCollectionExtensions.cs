@@ -56,14 +56,15 @@ public static class SocketIOServiceCollectionExtensions
     }
 
     // Sessions close when the application starts stopping, before Kestrel waits for open requests to end:
-    // WebSocket and pending poll requests end only when their session does.
+    // WebSocket and pending poll requests end only when their session does. The rest of stopping (waiting for the
+    // disconnect handlers, stopping the adapters) is asynchronous, in StopAsync.
     private sealed class SocketIOShutdownService(SocketIOServer server, IHostApplicationLifetime lifetime) : IHostedService
     {
         private CancellationTokenRegistration _registration;
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            _registration = lifetime.ApplicationStopping.Register(static s => ((SocketIOServer)s!).DisposeAsync().AsTask().GetAwaiter().GetResult(), server);
+            _registration = lifetime.ApplicationStopping.Register(static s => ((SocketIOServer)s!).CloseConnections(), server);
             return Task.CompletedTask;
         }
 

@@ -23,6 +23,9 @@ public sealed class SocketIOServer : IAsyncDisposable
     private long _protocolViolations;
     private int _adaptersClosed;
     private readonly CancellationTokenSource _stopping = new();
+
+    // Sockets whose disconnect handlers still run (they may use the adapter): stopping waits for them (ShutdownTimeout).
+    private readonly ConcurrentDictionary<Task, bool> _runningDisconnectHandlers = new();
     private readonly ConcurrentDictionary<Type, SocketIONamespace> _hubs = new();
     private readonly ConcurrentDictionary<(string Namespace, string Event), byte> _unhandled = new();
 
@@ -228,29 +231,22 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// <summary>Cancelled when the server starts closing (<see cref="DisposeAsync"/>); server-side event handlers get it.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    /// <summary>Closes every connection (reason <c>server shutting down</c>), refuses new ones, and stops the adapters.</summary>
+    /// <summary>
+    /// Closes every connection (reason <c>server shutting down</c>), refuses new ones, waits for the disconnect handlers
+    /// still running (at most <see cref="SocketIOServerOptions.ShutdownTimeout"/>), and stops the adapters.
+    /// </summary>
     /// <returns>A task that completes when done.</returns>
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await _stopping.CancelAsync().ConfigureAwait(false);
-        }
-        catch (AggregateException e)
-        {
-            SocketIOServerLog.HandlerFailed(Logger, e, "(stopping)", "-");
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed twice: already stopping.
-        }
-
-        await EngineIO.DisposeAsync().ConfigureAwait(false);
+        CloseConnections();
         if (Interlocked.Exchange(ref _adaptersClosed, 1) == 1)
         {
             return;
         }
 
+        // The handlers of the sockets just closed may use the adapters (a users list read across a cluster): the
+        // adapters stop after them.
+        await WaitForDisconnectHandlersAsync().ConfigureAwait(false);
         SocketIONamespace[] namespaces;
         lock (_parents)
         {
@@ -270,6 +266,69 @@ public sealed class SocketIOServer : IAsyncDisposable
                 SocketIOServerLog.AdapterFailed(Logger, e, ns.Name);
             }
         }
+    }
+
+    /// <summary>
+    /// The first step of stopping, alone when the application starts stopping (before Kestrel waits for open requests,
+    /// which end with their sessions): cancels <see cref="Stopping"/>, closes every session and refuses new ones.
+    /// </summary>
+    internal void CloseConnections()
+    {
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            SocketIOServerLog.HandlerFailed(Logger, e, "(stopping)", "-");
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed twice: already stopping.
+        }
+
+        EngineIO.Close();
+    }
+
+    /// <summary>Notes a closed socket's disconnect handlers that are still running, so stopping can wait for them.</summary>
+    /// <param name="handlers">Completes when they are done (never faults: failures are logged).</param>
+    internal void TrackDisconnectHandlers(Task handlers)
+    {
+        if (handlers.IsCompleted)
+        {
+            return;
+        }
+
+        _runningDisconnectHandlers.TryAdd(handlers, true);
+        _ = handlers.ContinueWith(
+            static (done, state) => ((ConcurrentDictionary<Task, bool>)state!).TryRemove(done, out _),
+            _runningDisconnectHandlers, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task WaitForDisconnectHandlersAsync()
+    {
+        Task[] running = [.. _runningDisconnectHandlers.Keys];
+        if (running.Length == 0)
+        {
+            return;
+        }
+
+        Task all = Task.WhenAll(running);
+        TimeSpan limit = Options.ShutdownTimeout;
+        if (limit == Timeout.InfiniteTimeSpan)
+        {
+            await all.ConfigureAwait(false);
+            return;
+        }
+
+        using var expired = new CancellationTokenSource();
+        Task delay = Task.Delay(limit, Options.EngineIO.TimeProvider, expired.Token);
+        if (await Task.WhenAny(all, delay).ConfigureAwait(false) != all)
+        {
+            SocketIOServerLog.ShutdownHandlersStillRunning(Logger, running.Count(static t => !t.IsCompleted), limit);
+        }
+
+        await expired.CancelAsync().ConfigureAwait(false);
     }
 
     /// <summary>Sends an event to the other servers of the cluster, main namespace (socket.io's <c>io.serverSideEmit</c>).</summary>

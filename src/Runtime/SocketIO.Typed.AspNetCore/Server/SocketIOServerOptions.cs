@@ -16,6 +16,14 @@ public sealed class SocketIOServerOptions
     /// <summary>How long a new connection may take to join a namespace before it is closed (default 45 s).</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// How long stopping the server (<see cref="SocketIOServer.DisposeAsync"/>, or the host stopping) waits for the
+    /// disconnect handlers of the sockets it closed before the adapters stop (default 5 s;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits for them all). Those handlers may still use the adapter, for
+    /// example to tell a room, or to read its members across a cluster; what they ask of it after the wait fails.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The default timeout of server-to-client acknowledgements when none is given per call (default 30 s; infinite disables).</summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -91,7 +91,7 @@ public sealed partial class SocketIOSocket
         pending = StartHandlers(Volatile.Read(ref _disconnectHandlers), reason, "disconnect", pending);
         if (pending is not null)
         {
-            _ = ObserveHandlersAsync(pending);
+            Namespace.Server.TrackDisconnectHandlers(ObserveHandlersAsync(pending));
         }
         else
         {

@@ -398,13 +398,18 @@ public sealed class EngineIOServer : IAsyncDisposable
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    // Closes every session now: their handlers (the Socket.IO sockets' close) run synchronously.
+    internal void Close()
+    {
         _shuttingDown = true;
         foreach (EngineIOSession session in _sessions.Values)
         {
             session.CloseCore("server shutting down", graceful: true, EncodedPacket.Close);
         }
-
-        return ValueTask.CompletedTask;
     }
 }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace SocketIO.Typed.Interop.Tests;
+namespace SocketIO.Typed.Tests;
 
 /// <summary>
 /// A private redis-server (Debian's, installed by .ci/run) on a free loopback port, no persistence; stopped and
@@ -22,7 +22,7 @@ internal sealed class RedisServer : IClusterBroker
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(SampleProcesses.FreePort());
+        var server = new RedisServer(ChildProcesses.FreePort());
         await server.RestartAsync();
         return server;
     }
@@ -54,14 +54,14 @@ internal sealed class RedisServer : IClusterBroker
 
         _process = process;
         process.BeginErrorReadLine();
-        await SampleProcesses.WaitForLineAsync(process.StandardOutput, "Ready to accept connections", "redis-server", TimeSpan.FromSeconds(30));
+        await ChildProcesses.WaitForLineAsync(process.StandardOutput, "Ready to accept connections", "redis-server", TimeSpan.FromSeconds(30));
     }
 
     public async Task StopAsync()
     {
         Process? process = _process;
         _process = null;
-        await SampleProcesses.StopAsync(process);
+        await ChildProcesses.StopAsync(process);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

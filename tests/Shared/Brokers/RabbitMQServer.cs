@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace SocketIO.Typed.Interop.Tests;
+namespace SocketIO.Typed.Tests;
 
 /// <summary>
 /// A private RabbitMQ (Debian's rabbitmq-server, installed by .ci/run) on a free loopback port, its node name, data
@@ -33,7 +33,7 @@ internal sealed class RabbitMQServer : IClusterBroker
         string directory = Path.Combine(Path.GetTempPath(), "sio-rabbit-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[].");
-        var server = new RabbitMQServer(SampleProcesses.FreePort(), SampleProcesses.FreePort(), directory);
+        var server = new RabbitMQServer(ChildProcesses.FreePort(), ChildProcesses.FreePort(), directory);
         await server.RestartAsync();
         return server;
     }
@@ -73,14 +73,14 @@ internal sealed class RabbitMQServer : IClusterBroker
 
         _process = process;
         process.BeginErrorReadLine();
-        await SampleProcesses.WaitForLineAsync(process.StandardOutput, "Server startup complete", "rabbitmq-server", TimeSpan.FromSeconds(90));
+        await ChildProcesses.WaitForLineAsync(process.StandardOutput, "Server startup complete", "rabbitmq-server", TimeSpan.FromSeconds(90));
     }
 
     public async Task StopAsync()
     {
         Process? process = _process;
         _process = null;
-        await SampleProcesses.StopAsync(process);
+        await ChildProcesses.StopAsync(process);
     }
 
     public async ValueTask DisposeAsync()

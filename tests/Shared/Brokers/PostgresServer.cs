@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace SocketIO.Typed.Interop.Tests;
+namespace SocketIO.Typed.Tests;
 
 /// <summary>
 /// A private PostgreSQL (Debian's, installed by .ci/run) on a free loopback port: a data directory copied from one
@@ -36,7 +36,7 @@ internal sealed class PostgresServer : IClusterBroker
         string template = await TemplateAsync();
         string directory = Path.Combine(Path.GetTempPath(), "sio-pg-" + Guid.NewGuid().ToString("N")[..12]);
         await RunAsync("cp", ["-a", template, directory]);
-        var server = new PostgresServer(SampleProcesses.FreePort(), directory);
+        var server = new PostgresServer(ChildProcesses.FreePort(), directory);
         await server.RestartAsync();
 
         // Node's adapter leaves the attachments table to its users.
@@ -54,7 +54,7 @@ internal sealed class PostgresServer : IClusterBroker
         Process process = Process.Start(start) ?? throw new InvalidOperationException("postgres did not start.");
         _process = process;
         _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        await SampleProcesses.WaitForLineAsync(process.StandardError, "ready to accept connections", "postgres", TimeSpan.FromSeconds(60));
+        await ChildProcesses.WaitForLineAsync(process.StandardError, "ready to accept connections", "postgres", TimeSpan.FromSeconds(60));
     }
 
     /// <summary>
@@ -92,7 +92,7 @@ internal sealed class PostgresServer : IClusterBroker
             }
         }
 
-        await SampleProcesses.StopAsync(process);
+        await ChildProcesses.StopAsync(process);
     }
 
     public async ValueTask DisposeAsync()

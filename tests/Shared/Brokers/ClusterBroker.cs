@@ -1,4 +1,4 @@
-namespace SocketIO.Typed.Interop.Tests;
+namespace SocketIO.Typed.Tests;
 
 /// <summary>A private broker a cluster test starts (redis-server, PostgreSQL), stopped and restarted on the same port.</summary>
 internal interface IClusterBroker : IAsyncDisposable
