@@ -11,8 +11,9 @@
 //
 // Alone it keeps everything in memory. SIO_ADAPTER=redis|redis-streams|postgres|rabbitmq (with SIO_ADAPTER_CONNECTION,
 // the broker's URL: redis://127.0.0.1:6379, postgres://postgres@127.0.0.1:5432/postgres, amqp://guest:guest@127.0.0.1:5672/)
-// makes it one node of a cluster: start several on different PORTs (Node socket.io servers with the same adapter may
-// join them) and the pages connected to each chat together (docs/cluster.md).
+// makes it one node of a cluster: start several on different PORTs (on Redis or PostgreSQL, Node socket.io servers
+// with the same adapter may join them; RabbitMQ is for .NET servers only) and the pages on each chat together
+// (docs/cluster.md).
 using System.Globalization;
 using System.Text.Json;
 using Chat.Contracts;
@@ -23,7 +24,7 @@ using SocketIO.Typed.Server;
 int port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "5000", CultureInfo.InvariantCulture);
 
 string? adapter = Environment.GetEnvironmentVariable("SIO_ADAPTER") is { Length: > 0 } name ? name : null;
-string? broker = adapter is null ? null : Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? SampleAdapters.DefaultUrl(adapter);
+string? broker = adapter is null ? null : Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? SampleBrokers.DefaultUrl(adapter);
 Func<ISocketIOAdapterHost, SocketIOAdapter>? adapterFactory = adapter is null ? null : await SampleAdapters.ConnectAsync(adapter, broker!);
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
@@ -73,11 +74,12 @@ internal sealed partial class ChatHub : SocketHub<IChatClient>, IChatServer
 {
     private const int MaxImageBytes = 4 * 1024 * 1024;
 
-    // Two members joining at once each read the room's users and send the list; without this lock the list read first
-    // could be sent last and hide the other member. One update at a time keeps the lists in the order they were read,
-    // so the last one a page gets is the newest. (In a cluster the lock holds on each server, not across them: joins
-    // on two servers at the same moment can still send their lists in either order.)
-    private static readonly SemaphoreSlim s_usersUpdate = new(1, 1);
+    // Two members joining a room at once each read its users and send the list; without a lock the list read first
+    // could be sent last and hide the other member. One update of a room at a time keeps its lists in the order they
+    // were read, so the last one a page gets is the newest. A room's lock is one of a fixed set (by the room's hash):
+    // rooms rarely wait for each other, and the set does not grow with the rooms people make up. (In a cluster the
+    // locks hold on each server, not across them: joins on two servers at the same moment can still cross.)
+    private static readonly SemaphoreSlim[] s_usersUpdates = [.. Enumerable.Range(0, 64).Select(static _ => new SemaphoreSlim(1, 1))];
     private string? _nick;
     private string? _room;
 
@@ -180,10 +182,11 @@ internal sealed partial class ChatHub : SocketHub<IChatClient>, IChatServer
         await SendUsersAsync(room);
     }
 
-    // Reads the room's users and sends the list to the room (under the lock: see s_usersUpdate).
+    // Reads the room's users and sends the list to the room (under the room's lock: see s_usersUpdates).
     private async Task<IReadOnlyList<string>> SendUsersAsync(string room)
     {
-        await s_usersUpdate.WaitAsync();
+        SemaphoreSlim update = s_usersUpdates[(int)((uint)StringComparer.Ordinal.GetHashCode(room) % (uint)s_usersUpdates.Length)];
+        await update.WaitAsync();
         try
         {
             IReadOnlyList<string> users = await UsersInRoomAsync(room);
@@ -192,7 +195,7 @@ internal sealed partial class ChatHub : SocketHub<IChatClient>, IChatServer
         }
         finally
         {
-            s_usersUpdate.Release();
+            update.Release();
         }
     }
 

@@ -25,7 +25,7 @@ if (args.Length != 2)
 string room = args[0];
 string text = args[1];
 string adapter = Environment.GetEnvironmentVariable("SIO_ADAPTER") ?? "redis";
-string connection = Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? "redis://127.0.0.1:6379";
+string connection = Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? SampleBrokers.DefaultUrl(adapter);
 
 switch (adapter)
 {

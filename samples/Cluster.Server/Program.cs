@@ -29,7 +29,7 @@ using SocketIO.Typed.Server;
 
 int port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "3000", CultureInfo.InvariantCulture);
 string adapter = Environment.GetEnvironmentVariable("SIO_ADAPTER") ?? "redis";
-string connection = Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? SampleAdapters.DefaultUrl(adapter);
+string connection = Environment.GetEnvironmentVariable("SIO_ADAPTER_CONNECTION") ?? SampleBrokers.DefaultUrl(adapter);
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port));

@@ -13,16 +13,8 @@ internal static class SampleAdapters
     /// <summary>The names SIO_ADAPTER takes.</summary>
     public const string Names = "redis, redis-streams, postgres, rabbitmq";
 
-    /// <summary>Where each broker listens by default on this machine, for when SIO_ADAPTER_CONNECTION is not set.</summary>
-    public static string DefaultUrl(string adapter) => adapter switch
-    {
-        "postgres" => "postgres://postgres@127.0.0.1:5432/postgres",
-        "rabbitmq" => "amqp://guest:guest@127.0.0.1:5672/",
-        _ => "redis://127.0.0.1:6379",
-    };
-
     /// <summary>
-    /// Connects to the broker and returns the adapter factory for <c>SocketIOOptions.AdapterFactory</c>:
+    /// Connects to the broker and returns the adapter factory for <c>SocketIOServerOptions.AdapterFactory</c>:
     /// <c>redis</c> (Node's @socket.io/redis-adapter 8.3 wire format), <c>redis-streams</c> (@socket.io/redis-streams-adapter
     /// 0.3), <c>postgres</c> (@socket.io/postgres-adapter 0.5; the attachments table is created when missing, as Node's
     /// README tells users to) or <c>rabbitmq</c> (.NET servers only). <paramref name="url"/> is the broker's URL:

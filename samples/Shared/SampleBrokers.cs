@@ -1,11 +1,19 @@
 // Turns a broker URL, as every ecosystem writes it, into what the .NET client libraries take (shared by the cluster
-// samples: linked into Cluster.Server and Cluster.Emitter).
+// samples: linked into Chat, Cluster.Server and Cluster.Emitter).
 using System.Globalization;
 using Npgsql;
 using StackExchange.Redis;
 
 internal static class SampleBrokers
 {
+    /// <summary>Where each broker listens by default on this machine, for when SIO_ADAPTER_CONNECTION is not set.</summary>
+    public static string DefaultUrl(string adapter) => adapter switch
+    {
+        "postgres" => "postgres://postgres@127.0.0.1:5432/postgres",
+        "rabbitmq" => "amqp://guest:guest@127.0.0.1:5672/",
+        _ => "redis://127.0.0.1:6379",
+    };
+
     /// <summary>redis://[user:password@]host:port[/db] -> a StackExchange.Redis configuration.</summary>
     public static string RedisConfiguration(string url)
     {

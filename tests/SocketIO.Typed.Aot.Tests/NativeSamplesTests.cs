@@ -15,9 +15,31 @@ namespace SocketIO.Typed.Aot.Tests;
 /// probe server against the official client's probe scenario; the native benchmark server (typed and untyped) against the
 /// load harness's raw frames and the official client.
 /// </summary>
-public sealed class NativeSamplesTests(ITestOutputHelper output)
+public sealed class NativeSamplesTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly string s_root = typeof(NativeSamplesTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
+
+    // What this test published (tens of MB each), removed when it ends.
+    private readonly List<string> _published = [];
+
+    public void Dispose()
+    {
+        foreach (string directory in _published)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A process of the test may still hold a file: the folder stays in the temp directory.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Likewise.
+            }
+        }
+    }
 
     [Fact]
     public async Task The_typed_chat_server_and_console_client_run_natively_against_the_official_client_and_each_other()
@@ -196,6 +218,7 @@ public sealed class NativeSamplesTests(ITestOutputHelper output)
     private async Task<string> PublishAsync(string project, string name)
     {
         string outputDirectory = Path.Combine(Path.GetTempPath(), "sio-aot-" + name + "-" + Environment.ProcessId);
+        _published.Add(outputDirectory);
         int exit;
         string log;
         using (await BuildLock.AcquireAsync())

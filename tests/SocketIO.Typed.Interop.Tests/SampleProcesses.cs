@@ -34,6 +34,4 @@ internal static class SampleProcesses
 
         return Process.Start(start) ?? throw new InvalidOperationException($"{sample} did not start.");
     }
-
-
 }

@@ -146,34 +146,17 @@ public sealed class AdapterSeamTests
     {
         // Seen with the chat in a cluster: a hub's OnDisconnectedAsync read the room's users across the cluster while
         // the adapter was being stopped under it, and failed with ObjectDisposedException at every shutdown.
-        GatedAdapter? adapter = null;
-        var handler = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        TestServer server = await TestServer.StartAsync(
-            configure: o => o.AdapterFactory = host => adapter = new GatedAdapter(host),
-            map: io => io.OnConnection(socket => socket.OnDisconnect(async (s, reason) =>
-            {
-                try
-                {
-                    handler.SetResult((await s.Namespace.FetchSocketsAsync()).Count);
-                }
-                catch (Exception e)
-                {
-                    handler.SetException(e);
-                }
-            })));
+        (TestServer server, GatedAdapter adapter, Task<int> handler) = await StartWithGatedAdapterAsync(_ => { });
         try
         {
-            PollingPeer peer = await server.Peer().OpenAsync();
-            await peer.ConnectAsync();
-
             // Closing the connection runs the handler, which asks the adapter; stopping waits for it.
             Task stopping = server.Io.DisposeAsync().AsTask();
-            await adapter!.FetchStarted.Task.WaitAsync(s_wait);
+            await adapter.FetchStarted.Task.WaitAsync(s_wait);
             Assert.False(stopping.IsCompleted);
             Assert.False(adapter.Stopped);
             adapter.Release.SetResult();
             await stopping.WaitAsync(s_wait);
-            Assert.Equal(0, await handler.Task.WaitAsync(s_wait));   // the closed socket left: nobody is connected
+            Assert.Equal(0, await handler.WaitAsync(s_wait));   // the closed socket left: nobody is connected
             Assert.False(adapter.StoppedDuringFetch);
             Assert.True(adapter.Stopped);
         }
@@ -187,14 +170,66 @@ public sealed class AdapterSeamTests
     public async Task Stopping_gives_disconnect_handlers_the_shutdown_timeout_then_stops_the_adapter_anyway()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        (TestServer server, GatedAdapter adapter, Task<int> handler) = await StartWithGatedAdapterAsync(o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromSeconds(3);
+            o.EngineIO.TimeProvider = time;
+        });
+        try
+        {
+            // The handler never gets its answer: after the timeout the adapter stops (and fails the pending request).
+            Task stopping = server.Io.DisposeAsync().AsTask();
+            await adapter.FetchStarted.Task.WaitAsync(s_wait);
+            time.Advance(TimeSpan.FromSeconds(2));
+            Assert.False(stopping.IsCompleted);
+            time.Advance(TimeSpan.FromSeconds(1));
+            await stopping.WaitAsync(s_wait);
+            Assert.True(adapter.Stopped);
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => handler.WaitAsync(s_wait));
+            Assert.Equal(1, server.Logs.Count(117));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_hosts_shutdown_deadline_also_ends_the_wait_for_disconnect_handlers()
+    {
+        (TestServer server, GatedAdapter adapter, Task<int> handler) = await StartWithGatedAdapterAsync(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
+        try
+        {
+            // As the host stops its services: its token fires when its own shutdown timeout is over.
+            using var hostDeadline = new CancellationTokenSource();
+            Task stopping = server.Io.StopAsync(hostDeadline.Token);
+            await adapter.FetchStarted.Task.WaitAsync(s_wait);
+            Assert.False(stopping.IsCompleted);
+            Assert.Same(stopping, server.Io.StopAsync(CancellationToken.None));   // every caller waits for the same stop
+            await hostDeadline.CancelAsync();
+            await stopping.WaitAsync(s_wait);
+            Assert.True(adapter.Stopped);
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => handler.WaitAsync(s_wait));
+            Assert.Equal(1, server.Logs.Count(117));
+        }
+        finally
+        {
+            adapter.Release.TrySetResult();   // should the wait not end, the handler does
+            await server.DisposeAsync();
+        }
+    }
+
+    // A server on a GatedAdapter with one connected socket, whose disconnect handler reads the namespace's sockets
+    // through the adapter; the handler's outcome (the count, or what it threw) is the returned task.
+    private static async Task<(TestServer Server, GatedAdapter Adapter, Task<int> Handler)> StartWithGatedAdapterAsync(Action<SocketIOServerOptions> configure)
+    {
         GatedAdapter? adapter = null;
         var handler = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         TestServer server = await TestServer.StartAsync(
             configure: o =>
             {
                 o.AdapterFactory = host => adapter = new GatedAdapter(host);
-                o.ShutdownTimeout = TimeSpan.FromSeconds(3);
-                o.EngineIO.TimeProvider = time;
+                configure(o);
             },
             map: io => io.OnConnection(socket => socket.OnDisconnect(async (s, reason) =>
             {
@@ -207,26 +242,9 @@ public sealed class AdapterSeamTests
                     handler.SetException(e);
                 }
             })));
-        try
-        {
-            PollingPeer peer = await server.Peer().OpenAsync();
-            await peer.ConnectAsync();
-
-            // The handler never gets its answer: after the timeout the adapter stops (and fails the pending request).
-            Task stopping = server.Io.DisposeAsync().AsTask();
-            await adapter!.FetchStarted.Task.WaitAsync(s_wait);
-            time.Advance(TimeSpan.FromSeconds(2));
-            Assert.False(stopping.IsCompleted);
-            time.Advance(TimeSpan.FromSeconds(1));
-            await stopping.WaitAsync(s_wait);
-            Assert.True(adapter.Stopped);
-            await Assert.ThrowsAsync<ObjectDisposedException>(() => handler.Task.WaitAsync(s_wait));
-            Assert.Equal(1, server.Logs.Count(117));
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
+        PollingPeer peer = await server.Peer().OpenAsync();
+        await peer.ConnectAsync();
+        return (server, adapter!, handler.Task);
     }
 
     private sealed class RecordingFactory : ISocketIOAdapterFactory

@@ -24,6 +24,7 @@ public sealed class ConfigurationTests
         SocketIOServerOptions options = Options(new()
         {
             ["SocketIO:AckTimeout"] = "00:00:07",
+            ["SocketIO:ShutdownTimeout"] = "00:00:12",
             ["SocketIO:MaxAttachments"] = "20",
             ["SocketIO:BindingFailureAck"] = "Error",
             ["SocketIO:ConnectionStateRecovery:MaxDisconnectionDuration"] = "00:05:00",
@@ -36,6 +37,7 @@ public sealed class ConfigurationTests
         }, o => o.ConnectTimeout = TimeSpan.FromSeconds(3));
 
         Assert.Equal(TimeSpan.FromSeconds(7), options.AckTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(12), options.ShutdownTimeout);
         Assert.Equal(20, options.MaxAttachments);
         Assert.Equal(SocketIOBindingFailureAck.Error, options.BindingFailureAck);
         Assert.Equal(TimeSpan.FromMinutes(5), options.ConnectionStateRecovery!.MaxDisconnectionDuration);
@@ -65,5 +67,10 @@ public sealed class ConfigurationTests
         InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => Options(new() { ["SocketIO:EngineIO:PingInterval"] = "soon" }));
         Assert.Contains("SocketIO:EngineIO:PingInterval", e.Message, StringComparison.Ordinal);
         Assert.Contains("'soon'", e.Message, StringComparison.Ordinal);
+
+        // Read but out of range: the option's own check, reported the same way.
+        e = Assert.Throws<InvalidOperationException>(() => Options(new() { ["SocketIO:ShutdownTimeout"] = "-00:00:01" }));
+        Assert.Contains("SocketIO:ShutdownTimeout", e.Message, StringComparison.Ordinal);
+        Assert.IsType<ArgumentOutOfRangeException>(e.InnerException);
     }
 }

@@ -37,16 +37,30 @@ public sealed class ServerHooksTests
     public async Task SocketConnected_sees_every_socket_before_the_namespace_handlers_run()
     {
         var order = new ConcurrentQueue<string>();
+        var mainHandled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var otherHandled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using TestServer server = await TestServer.StartAsync(map: io =>
         {
             io.SocketConnected += socket => order.Enqueue($"hook {socket.Namespace.Name} in own room: {socket.Rooms.Contains(socket.Id)}");
-            io.OnConnection(socket => order.Enqueue("handler /"));
-            io.Of("/other").OnConnection(socket => order.Enqueue("handler /other"));
+            io.OnConnection(socket =>
+            {
+                order.Enqueue("handler /");
+                mainHandled.SetResult();
+            });
+            io.Of("/other").OnConnection(socket =>
+            {
+                order.Enqueue("handler /other");
+                otherHandled.SetResult();
+            });
         });
 
+        // The client's CONNECT answer may arrive before the server's handlers have run: wait for each handler, so the
+        // two namespaces' entries do not interleave.
         await using var client = new SocketIOManager(server.Url, new SocketIOClientOptions { Reconnection = false });
         await client.Socket.ConnectAsync().WaitAsync(s_wait);
+        await mainHandled.Task.WaitAsync(s_wait);
         await client.Of("/other").ConnectAsync().WaitAsync(s_wait);
+        await otherHandled.Task.WaitAsync(s_wait);
 
         Assert.Equal(["hook / in own room: True", "handler /", "hook /other in own room: True", "handler /other"], order);
     }

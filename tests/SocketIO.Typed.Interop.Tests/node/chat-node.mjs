@@ -4,10 +4,11 @@
 //
 //   node chat-node.mjs --port N --adapter redis|redis-streams|postgres --connection <url> --wwwroot <samples/Chat/wwwroot>
 //
-// Prints "Chat twin: listening on <port>" once it accepts connections.
+// Prints "Chat twin: listening on <port>" once it accepts connections. Arguments of the wrong shape are answered
+// {ok: false, error} here, where the .NET hub answers {"error": "binding", ...} (its BindingFailureAck option).
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, resolve, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { Server } from "socket.io";
 import { createClusterAdapter } from "./adapters.mjs";
@@ -18,20 +19,20 @@ function arg(name, fallback) {
 }
 
 const port = Number(arg("--port", "0"));
-const wwwroot = normalize(arg("--wwwroot", "."));
+const wwwroot = resolve(arg("--wwwroot", "."));
 const clusterAdapter = await createClusterAdapter(arg("--adapter", "redis"), arg("--connection", "redis://127.0.0.1:6379"));
 const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
 
 // The page's files; everything else under /socket.io/ is the Socket.IO server's.
 const httpServer = createServer(async (req, res) => {
-  const path = new URL(req.url, "http://localhost").pathname;
-  const file = normalize(join(wwwroot, path === "/" ? "index.html" : decodeURIComponent(path)));
-  if (!file.startsWith(wwwroot + sep)) {
-    res.writeHead(404).end();
-    return;
-  }
   try {
+    const path = new URL(req.url, "http://localhost").pathname;
+    const file = resolve(join(wwwroot, path.endsWith("/") ? path + "index.html" : decodeURIComponent(path)));
+    if (!file.startsWith(wwwroot + sep)) {
+      res.writeHead(404).end();
+      return;
+    }
     const body = await readFile(file);
     res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(body);
   } catch {
@@ -51,15 +52,43 @@ function stamp() {
   return { id: randomUUID().replaceAll("-", ""), time: new Date().toISOString() };
 }
 
-// The nicknames of the room's members on every node, sorted as the .NET sample sorts them (ordinal, ignoring case).
+// .NET's StringComparer.OrdinalIgnoreCase: code units compared after a one-to-one upper-casing of each.
+function upper(c) {
+  const u = c.toUpperCase();
+  return u.length === 1 ? u : c;
+}
+function compareOrdinalIgnoreCase(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = upper(a[i]);
+    const y = upper(b[i]);
+    if (x !== y) {
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length - b.length;
+}
+
+// The nicknames of the room's members on every node, sorted as the .NET sample sorts them.
 async function usersInRoom(room) {
   const sockets = await io.in(room).fetchSockets();
   const users = sockets.map((s) => s.data?.nick).filter((nick) => typeof nick === "string");
-  return users.sort((a, b) => {
-    const x = a.toUpperCase();
-    const y = b.toUpperCase();
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  return users.sort(compareOrdinalIgnoreCase);
+}
+
+// A handler that fails (a cluster request that timed out) is logged, as the .NET server logs it; the node stays up.
+function guarded(handler) {
+  return (...args) => {
+    try {
+      Promise.resolve(handler(...args)).catch((err) => process.stderr.write(`chat handler: ${err}\n`));
+    } catch (err) {
+      process.stderr.write(`chat handler: ${err}\n`);
+    }
+  };
+}
+
+// The acknowledgement callback, or a no-op when the client sent none.
+function answer(ack) {
+  return typeof ack === "function" ? ack : () => {};
 }
 
 // One users update at a time on this node, as in the .NET sample: lists go out in the order they were read.
@@ -83,7 +112,8 @@ io.on("connection", (socket) => {
   let nick = null;
   let room = null;
 
-  socket.on("join", async (nickArg, roomArg, ack) => {
+  socket.on("join", guarded(async (nickArg, roomArg, reply) => {
+    const ack = answer(reply);
     const name = text(nickArg, 32);
     if (name === null) {
       ack({ ok: false, error: "Choose a nickname (1 to 32 characters)." });
@@ -107,9 +137,10 @@ io.on("connection", (socket) => {
 
     const users = await sendUsers(target);
     ack({ ok: true, room: target, nick: name, users });
-  });
+  }));
 
-  socket.on("message", (body, ack) => {
+  socket.on("message", guarded((body, reply) => {
+    const ack = answer(reply);
     if (room === null) {
       ack({ ok: false, error: "Join a room first." });
       return;
@@ -122,9 +153,10 @@ io.on("connection", (socket) => {
     const { id, time } = stamp();
     socket.to(room).emit("message", { id, nick, text: message, time });
     ack({ ok: true, id, time });
-  });
+  }));
 
-  socket.on("image", (mimeType, bytes, ack) => {
+  socket.on("image", guarded((mimeType, bytes, reply) => {
+    const ack = answer(reply);
     if (room === null) {
       ack({ ok: false, error: "Join a room first." });
       return;
@@ -140,7 +172,7 @@ io.on("connection", (socket) => {
     const { id, time } = stamp();
     socket.to(room).emit("image", { id, nick, type: mimeType, data: bytes, time });
     ack({ ok: true, id, time });
-  });
+  }));
 
   socket.on("typing", (isTyping) => {
     if (room !== null) {
@@ -149,11 +181,11 @@ io.on("connection", (socket) => {
   });
 
   // The socket has left its rooms by now: tell the room it was in.
-  socket.on("disconnect", async (reason) => {
+  socket.on("disconnect", guarded(async (reason) => {
     if (room !== null) {
       await announce(room, `${nick} left (${reason})`);
     }
-  });
+  }));
 });
 
 httpServer.listen(port, "127.0.0.1", () => {

@@ -71,7 +71,7 @@ public static class SocketIOServiceCollectionExtensions
         public async Task StopAsync(CancellationToken cancellationToken)
         {
             await _registration.DisposeAsync().ConfigureAwait(false);
-            await server.DisposeAsync().ConfigureAwait(false);
+            await server.StopAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -15,6 +15,7 @@ namespace SocketIO.Typed.Server;
 /// <code>
 /// "SocketIO": {
 ///   "AckTimeout": "00:00:10",
+///   "ShutdownTimeout": "00:00:05",
 ///   "ConnectionStateRecovery": { "MaxDisconnectionDuration": "00:02:00" },
 ///   "EngineIO": { "PingInterval": "00:00:25", "MaxHttpBufferSize": 1000000, "Cors": { "AllowedOrigins": [ "https://example.org" ] } }
 /// }
@@ -32,6 +33,7 @@ public static class SocketIOConfiguration
         ArgumentNullException.ThrowIfNull(section);
         Read(section, "ConnectTimeout", ParseTimeSpan, v => options.ConnectTimeout = v);
         Read(section, "AckTimeout", ParseTimeSpan, v => options.AckTimeout = v);
+        Read(section, "ShutdownTimeout", ParseTimeSpan, v => options.ShutdownTimeout = v);
         Read(section, "MaxAttachments", ParseInt, v => options.MaxAttachments = v);
         Read(section, "MaxJsonDepth", ParseInt, v => options.MaxJsonDepth = v);
         Read(section, "MaxProtocolViolations", ParseInt, v => options.MaxProtocolViolations = v);

@@ -21,7 +21,7 @@ public sealed class SocketIOServer : IAsyncDisposable
     private long _volatileDropped;
     private long _bindingFailures;
     private long _protocolViolations;
-    private int _adaptersClosed;
+    private Task? _stopped;
     private readonly CancellationTokenSource _stopping = new();
 
     // Sockets whose disconnect handlers still run (they may use the adapter): stopping waits for them (ShutdownTimeout).
@@ -235,36 +235,62 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// Closes every connection (reason <c>server shutting down</c>), refuses new ones, waits for the disconnect handlers
     /// still running (at most <see cref="SocketIOServerOptions.ShutdownTimeout"/>), and stops the adapters.
     /// </summary>
-    /// <returns>A task that completes when done.</returns>
-    public async ValueTask DisposeAsync()
+    /// <returns>A task that completes when done (the same for every caller).</returns>
+    public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
+
+    /// <summary>
+    /// <see cref="DisposeAsync"/> for the host: <paramref name="hostStopping"/> (the host's shutdown deadline) also
+    /// ends the wait for disconnect handlers. Every call returns the first call's task.
+    /// </summary>
+    internal Task StopAsync(CancellationToken hostStopping)
     {
         CloseConnections();
-        if (Interlocked.Exchange(ref _adaptersClosed, 1) == 1)
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _stopped, mine.Task, null) is { } first)
         {
-            return;
+            return first;
         }
 
-        // The handlers of the sockets just closed may use the adapters (a users list read across a cluster): the
-        // adapters stop after them.
-        await WaitForDisconnectHandlersAsync().ConfigureAwait(false);
-        SocketIONamespace[] namespaces;
-        lock (_parents)
-        {
-            namespaces = [.. _namespaces.Values, .. _parents];
-        }
+        _ = StopAdaptersAsync(mine, hostStopping);
+        return mine.Task;
+    }
 
-        foreach (SocketIONamespace ns in namespaces)
+    private async Task StopAdaptersAsync(TaskCompletionSource done, CancellationToken hostStopping)
+    {
+        try
         {
-            try
+            // The handlers of the sockets just closed may use the adapters (a users list read across a cluster): the
+            // adapters stop after them.
+            await WaitForDisconnectHandlersAsync(hostStopping).ConfigureAwait(false);
+            SocketIONamespace[] namespaces;
+            lock (_parents)
             {
-                await ns.Adapter.DisposeAsync().ConfigureAwait(false);
+                namespaces = [.. _namespaces.Values, .. _parents];
             }
+
+            foreach (SocketIONamespace ns in namespaces)
+            {
+                try
+                {
+                    await ns.Adapter.DisposeAsync().ConfigureAwait(false);
+                }
 #pragma warning disable CA1031 // one adapter failing to stop must not keep the others running
-            catch (Exception e)
+                catch (Exception e)
 #pragma warning restore CA1031
-            {
-                SocketIOServerLog.AdapterFailed(Logger, e, ns.Name);
+                {
+                    SocketIOServerLog.AdapterFailed(Logger, e, ns.Name);
+                }
             }
+        }
+#pragma warning disable CA1031 // stopping completes whatever happens; the failure is logged
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            SocketIOServerLog.HandlerFailed(Logger, e, "(stopping)", "-");
+        }
+        finally
+        {
+            done.TrySetResult();
         }
     }
 
@@ -305,7 +331,7 @@ public sealed class SocketIOServer : IAsyncDisposable
             _runningDisconnectHandlers, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task WaitForDisconnectHandlersAsync()
+    private async Task WaitForDisconnectHandlersAsync(CancellationToken hostStopping)
     {
         Task[] running = [.. _runningDisconnectHandlers.Keys];
         if (running.Length == 0)
@@ -313,17 +339,13 @@ public sealed class SocketIOServer : IAsyncDisposable
             return;
         }
 
-        Task all = Task.WhenAll(running);
         TimeSpan limit = Options.ShutdownTimeout;
-        if (limit == Timeout.InfiniteTimeSpan)
-        {
-            await all.ConfigureAwait(false);
-            return;
-        }
-
-        using var expired = new CancellationTokenSource();
-        Task delay = Task.Delay(limit, Options.EngineIO.TimeProvider, expired.Token);
-        if (await Task.WhenAny(all, delay).ConfigureAwait(false) != all)
+        using var expired = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
+        Task all = Task.WhenAll(running);
+        Task deadline = limit == Timeout.InfiniteTimeSpan
+            ? Task.Delay(Timeout.InfiniteTimeSpan, expired.Token)
+            : Task.Delay(limit, Options.EngineIO.TimeProvider, expired.Token);
+        if (await Task.WhenAny(all, deadline).ConfigureAwait(false) != all)
         {
             SocketIOServerLog.ShutdownHandlersStillRunning(Logger, running.Count(static t => !t.IsCompleted), limit);
         }

@@ -31,7 +31,7 @@ internal static partial class SocketIOServerLog
     [LoggerMessage(109, LogLevel.Warning, "Connection {Sid} violated the protocol ({Violation}); {Count} violation(s) so far, later ones within 10 s are not logged")]
     public static partial void ProtocolViolation(ILogger logger, string sid, string violation, int count);
 
-    [LoggerMessage(117, LogLevel.Warning, "Stopping: the disconnect handlers of {Count} socket(s) still ran after {Timeout} (ShutdownTimeout); the adapters stop anyway, and what those handlers still ask of them fails")]
+    [LoggerMessage(117, LogLevel.Warning, "Stopping: the disconnect handlers of {Count} socket(s) were still running when the wait for them ended (ShutdownTimeout {Timeout}, or the host's shutdown timeout); the adapters stop anyway, and what those handlers still ask of them fails")]
     public static partial void ShutdownHandlersStillRunning(ILogger logger, int count, TimeSpan timeout);
 
     [LoggerMessage(113, LogLevel.Error, "The adapter of namespace {Namespace} failed")]

@@ -7,6 +7,8 @@ namespace SocketIO.Typed.Server;
 /// <summary>Options of a Socket.IO server (names follow the <c>socket.io</c> npm package).</summary>
 public sealed class SocketIOServerOptions
 {
+    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>The Engine.IO options underneath (heartbeat, transports, CORS, buffer sizes).</summary>
     public EngineIOServerOptions EngineIO { get; } = new();
 
@@ -21,8 +23,22 @@ public sealed class SocketIOServerOptions
     /// disconnect handlers of the sockets it closed before the adapters stop (default 5 s;
     /// <see cref="Timeout.InfiniteTimeSpan"/> waits for them all). Those handlers may still use the adapter, for
     /// example to tell a room, or to read its members across a cluster; what they ask of it after the wait fails.
+    /// Under a host, its own shutdown timeout (<c>HostOptions.ShutdownTimeout</c>) also ends the wait.
     /// </summary>
-    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <exception cref="ArgumentOutOfRangeException">Negative (other than infinite), or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
+    public TimeSpan ShutdownTimeout
+    {
+        get => _shutdownTimeout;
+        set
+        {
+            if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "ShutdownTimeout is zero or more (at most int.MaxValue milliseconds), or Timeout.InfiniteTimeSpan.");
+            }
+
+            _shutdownTimeout = value;
+        }
+    }
 
     /// <summary>The default timeout of server-to-client acknowledgements when none is given per call (default 30 s; infinite disables).</summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(30);
