@@ -373,8 +373,7 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
                 Assert.Equal(Enumerable.Range(1, attempts.Count), attempts);
             }
 
-            Assert.True(io.Socket.IsConnected);
-            Assert.Equal(42, (await io.Socket.EmitWithAckAsync("echo-ack", 42)).GetInt32(0));
+            Assert.Equal(42, (await io.Socket.EmitWithAckAsync("echo-ack", 42)).GetInt32(0));   // connected (see below)
         }
     }
 
@@ -401,7 +400,10 @@ public sealed class DotNetClientTests(ITestOutputHelper output)
             Assert.False(connecting.IsCompleted);
             await server.StartAsync(port);
             await connecting.WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.True(io.Socket.IsConnected);
+
+            // Connected: the round trip shows it. (Not IsConnected at this instant: the Node test server's heartbeat
+            // is short, pingTimeout 500 ms, and on a loaded machine it closed this connection once before the next
+            // line ran; the client then reconnects and the emit waits for it.)
             Assert.Equal(42, (await io.Socket.EmitWithAckAsync("echo-ack", 42)).GetInt32(0));
         }
     }
