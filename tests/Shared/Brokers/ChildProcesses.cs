@@ -57,4 +57,16 @@ internal static class ChildProcesses
         await process.WaitForExitAsync();
         process.Dispose();
     }
+
+    /// <summary>Removes a broker's data folder; one that cannot be removed (a file still held) stays in the temp directory.</summary>
+    public static void DeleteDirectory(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 }

@@ -98,13 +98,7 @@ internal sealed class PostgresServer : IClusterBroker
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        ChildProcesses.DeleteDirectory(_directory);
     }
 
     private static async Task<string> TemplateAsync()

@@ -86,12 +86,6 @@ internal sealed class RabbitMQServer : IClusterBroker
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        ChildProcesses.DeleteDirectory(_directory);
     }
 }

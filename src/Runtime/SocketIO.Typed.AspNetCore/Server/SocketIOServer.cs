@@ -308,10 +308,6 @@ public sealed class SocketIOServer : IAsyncDisposable
         {
             SocketIOServerLog.HandlerFailed(Logger, e, "(stopping)", "-");
         }
-        catch (ObjectDisposedException)
-        {
-            // Disposed twice: already stopping.
-        }
 
         EngineIO.Close();
     }
